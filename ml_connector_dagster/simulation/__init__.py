@@ -1,0 +1,1 @@
+"""Plumbing shared by the simulators: a loopback server runner, fault injection, token issuing."""
