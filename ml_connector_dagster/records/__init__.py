@@ -1,5 +1,6 @@
 """Canonical records: the one shape every system's formats convert to and from."""
 
+from ml_connector_dagster.records.errors import InvalidRecord
 from ml_connector_dagster.records.hashing import payload_hash
 from ml_connector_dagster.records.purchase_order import (
     PODistribution,
@@ -8,4 +9,4 @@ from ml_connector_dagster.records.purchase_order import (
     PurchaseOrder,
 )
 
-__all__ = ["PODistribution", "POLine", "POSchedule", "PurchaseOrder", "payload_hash"]
+__all__ = ["InvalidRecord", "PODistribution", "POLine", "POSchedule", "PurchaseOrder", "payload_hash"]

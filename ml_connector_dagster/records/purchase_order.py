@@ -1,9 +1,9 @@
 """The canonical purchase order: header, lines, schedules, distributions."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 
 class _Record(BaseModel):
@@ -60,6 +60,12 @@ class PurchaseOrder(_Record):
     creation_date: AwareDatetime
     last_update_date: AwareDatetime
     lines: tuple[POLine, ...] = ()
+
+    @field_validator("creation_date", "last_update_date")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Versions are compared and stored as instants; one zone keeps equal instants equal in payloads too.
+        return value.astimezone(UTC)
 
     @property
     def key(self) -> str:

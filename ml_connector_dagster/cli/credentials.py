@@ -1,0 +1,115 @@
+"""`ml-connector credentials`: store, list, delete connection profiles; generate and rotate master keys."""
+
+from typing import Any
+
+import click
+from pydantic import BaseModel, SecretStr
+
+from ml_connector_dagster.cli.context import open_store
+from ml_connector_dagster.fusion.connection import FusionConnection
+from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.store import generate_key
+
+SECRET_FIELDS = {"client_secret", "password"}
+
+
+@click.group()
+def credentials() -> None:
+    """Connection profiles, encrypted with ML_CONNECTOR_MASTER_KEY."""
+
+
+@credentials.group("set")
+def set_credentials() -> None:
+    """Store (or replace) a connection profile."""
+
+
+def _store_profile(system: str, profile: str, model: type[BaseModel], values: dict[str, Any]) -> None:
+    given = {name: value for name, value in values.items() if value is not None}
+    connection = model.model_validate(given)  # refuse an incomplete profile before anything is stored
+    settings: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    for name in given:
+        value = getattr(connection, name)
+        if isinstance(value, SecretStr):
+            secrets[name] = value.get_secret_value()
+        else:
+            settings[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    with open_store() as store:
+        store.vault.put(system, profile, settings=settings, secrets=secrets)
+    click.echo(f"stored {system} profile '{profile}' ({len(secrets)} secret value(s) encrypted)")
+
+
+@set_credentials.command("fusion")
+@click.option("--profile", default="default", show_default=True)
+@click.option("--base-url", required=True, help="https://<pod>.fa.<region>.oraclecloud.com")
+@click.option("--auth", type=click.Choice(["oauth", "basic"]), default="oauth", show_default=True)
+@click.option("--token-url", help="https://idcs-<id>.identity.oraclecloud.com/oauth2/v1/token")
+@click.option("--client-id")
+@click.option("--client-secret", envvar="ML_CONNECTOR_FUSION_CLIENT_SECRET", help="or set that variable")
+@click.option("--scope", help="urn:opc:resource:fa:instanceid=<id>urn:opc:resource:consumer::all")
+@click.option("--username")
+@click.option("--password", envvar="ML_CONNECTOR_FUSION_PASSWORD", help="or set that variable")
+@click.option("--framework-version", type=int, help="REST-Framework-Version to pin (default 6, minimum 4)")
+@click.option("--datetime-literal", type=click.Choice(["offset", "z"]), help="literal form used in q filters")
+@click.option("--page-size", type=int, help="rows per page, at most 499")
+def set_fusion(profile: str, **values: Any) -> None:
+    """Oracle Fusion: OAuth client credentials through the OCI IAM identity domain, or HTTP Basic."""
+    if values["auth"] == "oauth" and values["client_secret"] is None:
+        values["client_secret"] = click.prompt("Fusion client secret", hide_input=True)
+    if values["auth"] == "basic" and values["password"] is None:
+        values["password"] = click.prompt("Fusion password", hide_input=True)
+    _store_profile("fusion", profile, FusionConnection, values)
+
+
+@set_credentials.command("jaggaer")
+@click.option("--profile", default="default", show_default=True)
+@click.option("--instance-url", required=True, help="the customer instance URL serving the Keycloak token endpoint")
+@click.option("--api-base-url", required=True, help="https://<env>-<region>.api.jaggaer.com")
+@click.option("--client-id", required=True)
+@click.option("--client-secret", envvar="ML_CONNECTOR_JAGGAER_CLIENT_SECRET", help="or set that variable")
+@click.option("--realm", help="Keycloak realm (default J1p-integrations)")
+@click.option("--purchase-order-path", help="the J1P purchase order path provisioned for the tenant")
+@click.option("--po-upsert-supported/--no-po-upsert-supported", default=None, help="tenant accepts CREATEUPDATE")
+def set_jaggaer(profile: str, **values: Any) -> None:
+    """JAGGAER J1P: OAuth client credentials at the instance's Keycloak realm."""
+    if values["client_secret"] is None:
+        values["client_secret"] = click.prompt("JAGGAER client secret", hide_input=True)
+    _store_profile("jaggaer", profile, JaggaerConnection, values)
+
+
+@credentials.command("list")
+def list_credentials() -> None:
+    """Stored profiles with their non-secret settings."""
+    with open_store() as store:
+        profiles = store.vault.list()
+        if not profiles:
+            click.echo("no credentials stored")
+        for system, profile in profiles:
+            stored = store.vault.get(system, profile)
+            assert stored is not None
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(stored.settings.items()))
+            hidden = ", ".join(f"{k}=(encrypted)" for k in sorted(stored.secrets))
+            click.echo(f"{system}/{profile}: {shown}; {hidden}")
+
+
+@credentials.command("delete")
+@click.argument("system", type=click.Choice(["fusion", "jaggaer"]))
+@click.option("--profile", default="default", show_default=True)
+def delete_credentials(system: str, profile: str) -> None:
+    with open_store() as store:
+        deleted = store.vault.delete(system, profile)
+    click.echo(f"deleted {system}/{profile}" if deleted else f"no {system}/{profile} profile stored")
+
+
+@credentials.command("generate-key")
+def generate_key_command() -> None:
+    """Print a new Fernet key for ML_CONNECTOR_MASTER_KEY."""
+    click.echo(generate_key())
+
+
+@credentials.command("rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt everything under the first key of ML_CONNECTOR_MASTER_KEY ("new,old")."""
+    with open_store() as store:
+        count = store.vault.rotate()
+    click.echo(f"re-encrypted {count} stored value(s) under the first key; the old key can now be dropped")

@@ -1,0 +1,47 @@
+"""`ml-connector dev`: the Dagster UI wired to local simulators and the local store."""
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from ml_connector_dagster.cli.keys import local_master_keys
+from ml_connector_dagster.cli.simulators import running_simulators
+from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@click.command()
+@click.option("--port", default=3000, show_default=True, help="Dagster UI port")
+@click.option("--fusion-port", default=8710, show_default=True)
+@click.option("--jaggaer-port", default=8720, show_default=True)
+@click.option("--purchase-orders", "count", default=200, show_default=True, help="POs seeded over the last day")
+def dev(port: int, fusion_port: int, jaggaer_port: int, count: int) -> None:
+    """Start the simulators, point the `default` profiles at them, and open `dagster dev`."""
+    settings = ConnectorSettings()
+    home = settings.home.resolve()
+    keys = local_master_keys(home)
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    with running_simulators(fusion_port, jaggaer_port) as sims:
+        store = Store.open(settings.store_url, keys)
+        sims.store_credentials(store)
+        store.close()
+        now = datetime.now(UTC)
+        sims.fusion.seed_purchase_orders(count, now - timedelta(days=1), now, malformed=max(count // 50, 1))
+        click.echo(f"simulators: fusion {sims.fusion_url}, jaggaer {sims.jaggaer_url}; store {settings.store_url}")
+        env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+        dagster = str(Path(sys.executable).parent / "dagster")
+        command = [dagster, "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
+        try:
+            subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=False)
+        except KeyboardInterrupt:
+            click.echo("stopped")

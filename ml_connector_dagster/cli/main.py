@@ -1,0 +1,21 @@
+"""`ml-connector`: simulators, credentials, connectivity checks, syncs, the audit trail, the demo."""
+
+import click
+
+from ml_connector_dagster.cli.audit import audit
+from ml_connector_dagster.cli.credentials import credentials
+from ml_connector_dagster.cli.demo import demo
+from ml_connector_dagster.cli.dev import dev
+from ml_connector_dagster.cli.errors import FriendlyGroup
+from ml_connector_dagster.cli.ping import ping
+from ml_connector_dagster.cli.simulate import simulate
+from ml_connector_dagster.cli.sync import sync
+
+
+@click.group(cls=FriendlyGroup)
+def cli() -> None:
+    """Keeps Oracle Fusion Cloud ERP and JAGGAER in sync (Dagster edition)."""
+
+
+for command in (audit, credentials, demo, dev, ping, simulate, sync):
+    cli.add_command(command)

@@ -1,0 +1,62 @@
+"""Both simulators on loopback, and the credentials that point the connector at them."""
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from ml_connector_dagster.fusion.simulator import FusionSimSettings, FusionSimulator
+from ml_connector_dagster.jaggaer.simulator import JaggaerSimSettings, JaggaerSimulator
+from ml_connector_dagster.simulation.server import LoopbackServer
+from ml_connector_dagster.store import Store
+
+
+@dataclass
+class LocalSimulators:
+    fusion: FusionSimulator
+    jaggaer: JaggaerSimulator
+    fusion_url: str
+    jaggaer_url: str
+
+    def store_credentials(self, store: Store, profile: str = "default") -> None:
+        """Stores connection profiles for both simulators through the same vault real credentials use."""
+        fusion, jaggaer = self.fusion.settings, self.jaggaer.settings
+        store.vault.put(
+            "fusion",
+            profile,
+            settings={
+                "base_url": self.fusion_url,
+                "auth": "oauth",
+                "token_url": f"{self.fusion_url}/oauth2/v1/token",
+                "client_id": fusion.client_id,
+                "scope": fusion.scope,
+            },
+            secrets={"client_secret": fusion.client_secret},
+        )
+        store.vault.put(
+            "jaggaer",
+            profile,
+            settings={
+                "instance_url": self.jaggaer_url,
+                "api_base_url": self.jaggaer_url,
+                "client_id": jaggaer.client_id,
+                "realm": jaggaer.realm,
+                "purchase_order_path": jaggaer.purchase_order_path,
+                "po_upsert_supported": str(jaggaer.po_upsert_supported).lower(),
+            },
+            secrets={"client_secret": jaggaer.client_secret},
+        )
+
+
+@contextmanager
+def running_simulators(
+    fusion_port: int = 0,
+    jaggaer_port: int = 0,
+    fusion_settings: FusionSimSettings | None = None,
+    jaggaer_settings: JaggaerSimSettings | None = None,
+) -> Iterator[LocalSimulators]:
+    fusion = FusionSimulator(fusion_settings)
+    jaggaer = JaggaerSimulator(jaggaer_settings)
+    with ExitStack() as stack:
+        fusion_server = stack.enter_context(LoopbackServer(fusion.app, fusion_port))
+        jaggaer_server = stack.enter_context(LoopbackServer(jaggaer.app, jaggaer_port))
+        yield LocalSimulators(fusion, jaggaer, fusion_server.url, jaggaer_server.url)

@@ -1,0 +1,1 @@
+"""Dagster wiring: one folder per external system, plus what they share (partitions, the store)."""

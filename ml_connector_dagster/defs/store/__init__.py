@@ -1,0 +1,1 @@
+"""The connector's own store, shared by every system's assets."""

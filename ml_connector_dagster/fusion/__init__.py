@@ -1,0 +1,1 @@
+"""Oracle Fusion Cloud ERP: connection settings, client, record formats, simulator."""

@@ -1,0 +1,1 @@
+"""HTTP for every external system, written once: auth, retries, paging, error types."""

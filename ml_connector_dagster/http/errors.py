@@ -1,0 +1,31 @@
+"""Errors a caller can catch precisely. Messages name the system and the request, never a secret."""
+
+
+class ConnectorHttpError(Exception):
+    def __init__(self, system: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{system}: {message}")
+        self.system = system
+        self.status = status
+
+
+class AuthenticationError(ConnectorHttpError):
+    """Credentials were refused, or a fresh token was still refused."""
+
+
+class TransientError(ConnectorHttpError):
+    """Throttling, a server error or a network failure that outlasted every retry."""
+
+
+class RequestRejected(ConnectorHttpError):
+    """The system understood the request and refused it (4xx, or an application error code)."""
+
+    def __init__(self, system: str, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(system, message, status)
+        self.code = code
+
+
+class WriteOutcomeUnknown(ConnectorHttpError):
+    """A write may or may not have been applied (network failure or 5xx after sending it).
+
+    Never retried blindly: the caller checks the target for the record first.
+    """

@@ -1,0 +1,1 @@
+"""JAGGAER (J1P): connection settings, client, record formats, simulator."""

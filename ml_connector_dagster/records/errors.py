@@ -1,0 +1,10 @@
+"""Errors every system's record format raises the same way, so the engine handles them alike."""
+
+
+class InvalidRecord(Exception):
+    """A source record that fails validation: quarantined with `reason`, which names record and field."""
+
+    def __init__(self, record_key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.record_key = record_key
+        self.reason = reason

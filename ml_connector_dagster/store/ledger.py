@@ -1,0 +1,155 @@
+"""The ledger: per record and target, the version last seen, the version last written, and open intents."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, or_, select
+
+from ml_connector_dagster.store.audit import insert_audit
+from ml_connector_dagster.store.database import upsert_insert
+from ml_connector_dagster.store.models import AuditEntry, LedgerEntry, RecordRef, SeenVersion
+from ml_connector_dagster.store.tables import ledger
+
+_KEY = ["source_system", "target_system", "entity", "source_key"]
+# Keeps IN lists well inside every driver's bound-parameter limit.
+_CHUNK = 500
+_NO_INTENT: dict[str, Any] = {
+    "intent_version": None,
+    "intent_hash": None,
+    "intent_run_id": None,
+    "intent_at": None,
+}
+
+
+def _entry(row: Row[Any]) -> LedgerEntry:
+    values = row._asdict()
+    ref = RecordRef(**{name: values.pop(name) for name in _KEY})
+    return LedgerEntry(ref=ref, **values)
+
+
+class Ledger:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_many(
+        self, source_system: str, target_system: str, entity: str, source_keys: Sequence[str]
+    ) -> dict[str, LedgerEntry]:
+        """Entries by source key; keys never seen are absent."""
+        keys = list(dict.fromkeys(source_keys))
+        found: dict[str, LedgerEntry] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(keys), _CHUNK):
+                statement = select(ledger).where(
+                    ledger.c.source_system == source_system,
+                    ledger.c.target_system == target_system,
+                    ledger.c.entity == entity,
+                    ledger.c.source_key.in_(keys[start : start + _CHUNK]),
+                )
+                for row in connection.execute(statement):
+                    entry = _entry(row)
+                    found[entry.ref.source_key] = entry
+        return found
+
+    def record_seen(self, source_system: str, target_system: str, entity: str, items: Sequence[SeenVersion]) -> None:
+        """Remember the newest source version per key; an older version never replaces a newer one."""
+        newest: dict[str, SeenVersion] = {}
+        for item in items:
+            # One statement may not touch a row twice (PostgreSQL refuses), so keep one item per key.
+            current = newest.get(item.source_key)
+            if current is None or item.version >= current.version:
+                newest[item.source_key] = item
+        if not newest:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "source_system": source_system,
+                "target_system": target_system,
+                "entity": entity,
+                "source_key": item.source_key,
+                "natural_key": item.natural_key,
+                "seen_version": item.version,
+                "seen_hash": item.payload_hash,
+                "updated_at": now,
+            }
+            for item in newest.values()
+        ]
+        with self._engine.begin() as connection:
+            insert = upsert_insert(connection, ledger)
+            statement = insert.on_conflict_do_update(
+                index_elements=_KEY,
+                set_={
+                    "natural_key": insert.excluded.natural_key,
+                    "seen_version": insert.excluded.seen_version,
+                    "seen_hash": insert.excluded.seen_hash,
+                    "updated_at": insert.excluded.updated_at,
+                },
+                # Deciding in the database keeps this true even when two runs record at once.
+                where=or_(ledger.c.seen_version.is_(None), ledger.c.seen_version <= insert.excluded.seen_version),
+            )
+            connection.execute(statement, rows)
+
+    def record_intent(
+        self, ref: RecordRef, natural_key: str, version: datetime, payload_hash: str, run_id: str
+    ) -> None:
+        """Announce a write before making it; committed at once so a crash mid-call leaves a trace."""
+        now = datetime.now(UTC)
+        intent = {
+            "natural_key": natural_key,
+            "intent_version": version,
+            "intent_hash": payload_hash,
+            "intent_run_id": run_id,
+            "intent_at": now,
+            "updated_at": now,
+        }
+        with self._engine.begin() as connection:
+            self._upsert(connection, ref, intent)
+
+    def record_written(
+        self,
+        ref: RecordRef,
+        version: datetime,
+        payload_hash: str,
+        target_id: str,
+        run_id: str,
+        audit: AuditEntry,
+    ) -> None:
+        """Record a write's outcome and its audit row in one transaction, so they cannot disagree."""
+        outcome = {
+            "written_version": version,
+            "written_hash": payload_hash,
+            "target_id": target_id,
+            "last_run_id": run_id,
+            "updated_at": datetime.now(UTC),
+            **_NO_INTENT,
+        }
+        with self._engine.begin() as connection:
+            self._upsert(connection, ref, outcome)
+            insert_audit(connection, [audit])
+
+    def clear_intent(self, ref: RecordRef, run_id: str, audit: AuditEntry) -> None:
+        """Close an intent whose write was proven not to have happened, or was rejected, with its audit row."""
+        with self._engine.begin() as connection:
+            self._upsert(connection, ref, {"last_run_id": run_id, "updated_at": datetime.now(UTC), **_NO_INTENT})
+            insert_audit(connection, [audit])
+
+    def open_intents(self, source_system: str, target_system: str, entity: str) -> list[LedgerEntry]:
+        """Writes announced but never resolved, oldest first: each needs a look at the target."""
+        statement = (
+            select(ledger)
+            .where(
+                ledger.c.source_system == source_system,
+                ledger.c.target_system == target_system,
+                ledger.c.entity == entity,
+                ledger.c.intent_at.is_not(None),
+            )
+            .order_by(ledger.c.intent_at, ledger.c.source_key)
+        )
+        with self._engine.connect() as connection:
+            return [_entry(row) for row in connection.execute(statement)]
+
+    @staticmethod
+    def _upsert(connection: Connection, ref: RecordRef, values: dict[str, Any]) -> None:
+        statement = upsert_insert(connection, ledger).on_conflict_do_update(index_elements=_KEY, set_=values)
+        connection.execute(statement.values(**ref.model_dump(), **values))

@@ -1,0 +1,71 @@
+"""Staging: what was pulled from a source, deduplicated by (key, version), read back window by window."""
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, select, tuple_
+
+from ml_connector_dagster.store.database import upsert_insert
+from ml_connector_dagster.store.models import StagedRecord
+from ml_connector_dagster.store.tables import staged_records
+
+_KEY = ("source_system", "entity", "version", "source_key")
+
+
+class Staging:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def stage(self, records: Sequence[StagedRecord]) -> int:
+        """Insert the records not staged before; returns how many were new.
+
+        Re-pulling an overlapping window hands the same (key, version) again; it is ignored, so
+        re-running a window is always safe.
+        """
+        if not records:
+            return 0
+        with self._engine.begin() as connection:
+            statement = (
+                upsert_insert(connection, staged_records)
+                .on_conflict_do_nothing(index_elements=list(_KEY))
+                # Only rows actually inserted come back, which is the honest count: executemany
+                # rowcounts are not reliable across drivers.
+                .returning(staged_records.c.source_key)
+            )
+            inserted = connection.execute(statement, [record.model_dump() for record in records])
+            return len(inserted.all())
+
+    def iter_between(
+        self, source_system: str, entity: str, lo: datetime, hi: datetime, batch_size: int = 500
+    ) -> Iterator[list[StagedRecord]]:
+        """Records with lo <= version < hi in (version, source_key) order, one batch at a time.
+
+        Each batch is its own keyset query, so memory and transaction length stay bounded
+        however large the window is.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        table = staged_records
+        base = (
+            select(table)
+            .where(
+                table.c.source_system == source_system,
+                table.c.entity == entity,
+                table.c.version >= lo,
+                table.c.version < hi,
+            )
+            .order_by(table.c.version, table.c.source_key)
+            .limit(batch_size)
+        )
+        statement = base
+        while True:
+            with self._engine.connect() as connection:
+                batch = [
+                    StagedRecord.model_validate(row, from_attributes=True) for row in connection.execute(statement)
+                ]
+            if batch:
+                yield batch
+            if len(batch) < batch_size:
+                return
+            last = batch[-1]
+            statement = base.where(tuple_(table.c.version, table.c.source_key) > tuple_(last.version, last.source_key))

@@ -1,0 +1,128 @@
+"""The store's tables, as SQLAlchemy Core.
+
+Migrations own the schema: every change here needs a new revision in `migrations/versions`, and a test
+compares this metadata with the migrated database so the two cannot drift apart.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from ml_connector_dagster.store.models import AuditStatus
+from ml_connector_dagster.store.types import UTCDateTime
+
+metadata = MetaData()
+
+# SQLite only autoincrements a column declared exactly INTEGER PRIMARY KEY; PostgreSQL gets 64 bits
+# because the audit trail only ever grows.
+_BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+staged_records = Table(
+    "staged_records",
+    metadata,
+    Column("source_system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("source_key", String, nullable=False),
+    Column("version", UTCDateTime, nullable=False),
+    Column("natural_key", String, nullable=False),
+    Column("payload_hash", String, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("pulled_run_id", String, nullable=False),
+    # Key order puts version before source_key so the same index serves dedupe and the
+    # (version, source_key) keyset scan of a window.
+    PrimaryKeyConstraint("source_system", "entity", "version", "source_key", name="pk_staged_records"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("source_system", String, nullable=False),
+    Column("target_system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("source_key", String, nullable=False),
+    Column("natural_key", String),
+    Column("seen_version", UTCDateTime),
+    Column("seen_hash", String),
+    Column("written_version", UTCDateTime),
+    Column("written_hash", String),
+    Column("target_id", String),
+    Column("intent_version", UTCDateTime),
+    Column("intent_hash", String),
+    Column("intent_run_id", String),
+    Column("intent_at", UTCDateTime),
+    Column("last_run_id", String),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("source_system", "target_system", "entity", "source_key", name="pk_ledger"),
+)
+
+audit_trail = Table(
+    "audit_trail",
+    metadata,
+    Column("id", _BIG_ID, autoincrement=True),
+    Column("run_id", String, nullable=False),
+    Column("system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("record_key", String, nullable=False),
+    Column("source_version", UTCDateTime),
+    Column("payload_hash", String),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_audit_trail"),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{status.value}'" for status in AuditStatus) + ")",
+        name="ck_audit_trail_status",
+    ),
+    Index("ix_audit_trail_run_id", "run_id"),
+    Index("ix_audit_trail_record", "system", "entity", "record_key"),
+    Index("ix_audit_trail_recorded_at", "recorded_at"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("source_system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("record_key", String, nullable=False),
+    Column("source_version", UTCDateTime),
+    Column("reason", Text, nullable=False),
+    Column("raw_payload", Text, nullable=False),
+    Column("run_id", String, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_run_id", String),
+    PrimaryKeyConstraint("source_system", "entity", "record_key", name="pk_quarantine"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("system", String, nullable=False),
+    Column("profile", String, nullable=False),
+    Column("settings_json", Text, nullable=False),
+    # A Fernet token is URL-safe base64 text, so a text column works unchanged on both backends.
+    Column("secrets_encrypted", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("system", "profile", name="pk_credentials"),
+)
+
+token_cache = Table(
+    "token_cache",
+    metadata,
+    Column("system", String, nullable=False),
+    Column("profile", String, nullable=False),
+    Column("token_encrypted", Text, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("system", "profile", name="pk_token_cache"),
+)

@@ -1,0 +1,1 @@
+"""The sync engine: windows, dedupe, versioning, quarantine, audit. Knows nothing of Dagster or HTTP."""

@@ -1,0 +1,35 @@
+"""What the engine needs from a system: a feed of changed records at the source, a sink at the target."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+
+class SourceFeed(Protocol):
+    system: str
+    entity: str
+
+    def changed(self, lo: datetime, hi: datetime) -> Iterator[dict[str, Any]]:
+        """Raw records whose source version lies in [lo, hi), oldest first."""
+        ...
+
+    def convert(self, raw: dict[str, Any]) -> BaseModel:
+        """The canonical record; raises InvalidRecord naming the record and field."""
+        ...
+
+    def record_key(self, raw: dict[str, Any]) -> str: ...
+
+    def natural_key(self, record: BaseModel) -> str: ...
+
+    def version(self, record: BaseModel) -> datetime: ...
+
+
+class TargetSink(Protocol):
+    system: str
+    record_type: type[BaseModel]
+
+    def write(self, record: BaseModel, known_id: str | None) -> str:
+        """Creates or updates the record idempotently; returns the target's id."""
+        ...

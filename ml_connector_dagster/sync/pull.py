@@ -1,0 +1,114 @@
+"""Pull: read a window from the source, quarantine what is invalid, stage the rest by (key, version)."""
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ml_connector_dagster.records import InvalidRecord, payload_hash
+from ml_connector_dagster.store import (
+    AuditEntry,
+    AuditStatus,
+    QuarantineEntry,
+    SeenVersion,
+    StagedRecord,
+    Store,
+)
+from ml_connector_dagster.sync.ports import SourceFeed
+from ml_connector_dagster.sync.report import FlowReport, PreviewRow
+
+BATCH_SIZE = 500
+
+
+class Pull:
+    def __init__(self, store: Store, feed: SourceFeed, target_system: str, run_id: str) -> None:
+        self.store = store
+        self.feed = feed
+        self.target_system = target_system
+        self.run_id = run_id
+
+    def run(self, lo: datetime, hi: datetime, on_batch: Callable[[FlowReport], None] | None = None) -> FlowReport:
+        report = FlowReport()
+        batch = _Batch()
+        for raw in self.feed.changed(lo, hi):
+            report.counts.pulled += 1
+            self._take(raw, batch, report)
+            if len(batch) >= BATCH_SIZE:
+                self._flush(batch, report)
+                batch = _Batch()
+                if on_batch:
+                    on_batch(report)
+        self._flush(batch, report)
+        return report
+
+    def _take(self, raw: dict[str, Any], batch: "_Batch", report: FlowReport) -> None:
+        feed = self.feed
+        try:
+            record = feed.convert(raw)
+        except InvalidRecord as bad:
+            batch.quarantined.append(
+                QuarantineEntry(
+                    source_system=feed.system,
+                    entity=feed.entity,
+                    record_key=bad.record_key,
+                    source_version=None,
+                    reason=bad.reason,
+                    raw_payload=json.dumps(raw, default=str),
+                    run_id=self.run_id,
+                )
+            )
+            report.counts.quarantined += 1
+            report.add_problem(bad.reason)
+            report.add_preview(PreviewRow(key=bad.record_key, natural_key="", version="", outcome="quarantined",
+                                          detail=bad.reason))
+            return
+        key, natural, version, digest = feed.record_key(raw), feed.natural_key(record), feed.version(record), \
+            payload_hash(record)
+        batch.staged.append(
+            StagedRecord(
+                source_system=feed.system,
+                entity=feed.entity,
+                source_key=key,
+                natural_key=natural,
+                version=version,
+                payload_hash=digest,
+                payload=record.model_dump_json(),
+                pulled_run_id=self.run_id,
+            )
+        )
+        batch.seen.append(SeenVersion(source_key=key, natural_key=natural, version=version, payload_hash=digest))
+        report.add_preview(PreviewRow(key=key, natural_key=natural, version=version.isoformat(), outcome="staged"))
+
+    def _flush(self, batch: "_Batch", report: FlowReport) -> None:
+        feed, store = self.feed, self.store
+        if batch.staged:
+            report.counts.staged += store.staging.stage(batch.staged)
+            store.ledger.record_seen(feed.system, self.target_system, feed.entity, batch.seen)
+            store.quarantine.resolve(feed.system, feed.entity, [r.source_key for r in batch.staged], self.run_id)
+        if batch.quarantined:
+            store.quarantine.put(batch.quarantined)
+            store.audit.record(
+                [
+                    AuditEntry(
+                        run_id=self.run_id,
+                        system=feed.system,
+                        entity=feed.entity,
+                        record_key=q.record_key,
+                        source_version=q.source_version,
+                        payload_hash=None,
+                        status=AuditStatus.QUARANTINED,
+                        reason=q.reason,
+                    )
+                    for q in batch.quarantined
+                ]
+            )
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.staged: list[StagedRecord] = []
+        self.seen: list[SeenVersion] = []
+        self.quarantined: list[QuarantineEntry] = []
+
+    def __len__(self) -> int:
+        return len(self.staged) + len(self.quarantined)

@@ -1,0 +1,43 @@
+"""What a flow did, in the shape people read: counts per outcome and a few example records."""
+
+from pydantic import BaseModel
+
+
+class SyncCounts(BaseModel):
+    pulled: int = 0
+    staged: int = 0
+    posted: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    failed: int = 0
+
+    def line(self) -> str:
+        return (
+            f"pulled={self.pulled} posted={self.posted} skipped={self.skipped} "
+            f"quarantined={self.quarantined} failed={self.failed}"
+        )
+
+
+class PreviewRow(BaseModel):
+    key: str
+    natural_key: str
+    version: str
+    outcome: str
+    detail: str = ""
+
+
+class FlowReport(BaseModel):
+    counts: SyncCounts = SyncCounts()
+    preview: list[PreviewRow] = []
+    problems: list[str] = []  # the first few quarantine/failure reasons, verbatim
+
+    preview_limit: int = 10
+    problem_limit: int = 10
+
+    def add_preview(self, row: PreviewRow) -> None:
+        if len(self.preview) < self.preview_limit:
+            self.preview.append(row)
+
+    def add_problem(self, reason: str) -> None:
+        if len(self.problems) < self.problem_limit:
+            self.problems.append(reason)
