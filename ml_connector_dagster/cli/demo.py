@@ -36,6 +36,7 @@ def demo(count: int, malformed: int, hours: int) -> None:
     # A demo starts from nothing: fresh simulators would disagree with a ledger kept from an earlier demo.
     shutil.rmtree(home, ignore_errors=True)
     (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     keys = local_master_keys(settings.home.resolve())
     os.environ["ML_CONNECTOR_DATABASE_URL"] = f"sqlite:///{home / 'connector.db'}"
     os.environ["DAGSTER_HOME"] = str(home / "dagster")

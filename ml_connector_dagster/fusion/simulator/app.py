@@ -119,10 +119,8 @@ class FusionSimulator:
 
     async def _token(self, request: Request) -> Response:
         self._count("token_requests")
-        if _basic_credentials(request.headers.get("authorization", "")) != (
-            self.settings.client_id,
-            self.settings.client_secret,
-        ):
+        client = _basic_credentials(request.headers.get("authorization", ""))
+        if client != (self.settings.client_id, self.settings.client_secret):
             return JSONResponse(
                 {"error": "invalid_client", "error_description": "Client authentication failed."},
                 401,
@@ -140,9 +138,8 @@ class FusionSimulator:
         def catalog(base: str, version: int) -> tuple[Any, str]:
             href = f"{base}{RESOURCES_PATH}/{API_VERSION}"
             item = {"version": API_VERSION, "isLatest": True, "links": [link("self", href, API_VERSION, "item")]}
-            return {"items": [item], "allowedFrameworkVersions": self.settings.allowed_framework_versions}, (
-                "application/json"
-            )
+            body = {"items": [item], "allowedFrameworkVersions": self.settings.allowed_framework_versions}
+            return body, "application/json"
 
         return self._guarded(request, catalog)
 

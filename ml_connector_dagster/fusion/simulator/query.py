@@ -204,7 +204,7 @@ def _tokenize(q: str) -> list[tuple[str, str]]:
 
 class _Parser:
     """Recursive descent over: disjunction := conjunction (or conjunction)*; conjunction := term (and term)*;
-    term := ( disjunction ) | Attr op literal | Attr [not] in (literals) | Attr like 'p'
+    term := ( disjunction ) | Attr op literal | Attr in (literals) | Attr like 'p'
     | Attr between literal and literal | Attr is [not] null."""
 
     def __init__(self, tokens: list[tuple[str, str]], context: QueryContext) -> None:
@@ -241,24 +241,23 @@ class _Parser:
             negated = self._keyword("not")
             self._expect_keyword("null")
             return lambda attrs: (_stored(kind, attrs.get(name)) is None) != negated
-        negated = self._keyword("not")
         if self._keyword("in"):
             self._expect_punct("(")
             values = [self._value(kind)]
             while self._punct(","):
                 values.append(self._value(kind))
             self._expect_punct(")")
-            return _compare(name, kind, lambda value: (value in values) != negated)
+            return _compare(name, kind, lambda value: value in values)
         if self._keyword("like"):
             if kind != "string":
                 raise QueryError(f"like needs a string attribute; {name} is {kind}.")
             pattern = _like_pattern(self._value(kind))
-            return _compare(name, kind, lambda value: (pattern.fullmatch(value) is not None) != negated)
+            return _compare(name, kind, lambda value: pattern.fullmatch(value) is not None)
         if self._keyword("between"):
             low = self._value(kind)
             self._expect_keyword("and")
             high = self._value(kind)
-            return _compare(name, kind, lambda value: (low <= value <= high) != negated)
+            return _compare(name, kind, lambda value: low <= value <= high)
         raise QueryError(f"Expected an operator after {name}.")
 
     def _value(self, kind: AttrType) -> Any:
