@@ -17,7 +17,13 @@ class FriendlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise click.ClickException(problems) from None
+            raise click.ClickException("; ".join(_problem(e) for e in exc.errors())) from None
         except USER_ERRORS as exc:
             raise click.ClickException(str(exc)) from None
+
+
+def _problem(error: Any) -> str:
+    """`field: message`, or only the message for a model-wide check (which has no field to name)."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    location = ".".join(map(str, error["loc"]))
+    return f"{location}: {message}" if location else message

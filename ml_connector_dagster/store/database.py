@@ -1,5 +1,7 @@
 """Engine creation, schema migration, and the few dialect differences the repositories share."""
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "ml_connector_alembic_version"
 
 _IMMEDIATE = "ml_connector_begin_immediate"
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same in every process that migrates this database.
 _MIGRATION_LOCK_ID = 0x6D6C_636F_6E6E
 
@@ -62,13 +65,30 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        # WAL lets readers (the Dagster UI, the CLI) work while a run writes; the busy timeout makes
-        # concurrent writers wait for each other instead of failing at once.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The busy timeout makes concurrent writers wait for each other instead of failing at once.
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        _enable_wal(cursor)
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """WAL lets readers (the Dagster UI, the CLI) work while a run writes.
+
+    Switching a new database to WAL needs a moment of exclusive access that SQLite does not wait for
+    through the busy timeout, so two processes opening a new store at once retry here. WAL is kept in
+    the file, so this only ever contends while a store is new.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

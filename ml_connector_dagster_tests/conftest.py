@@ -1,0 +1,60 @@
+"""Fixtures for tests that run the connector as a user would: simulators on loopback, a real store,
+a real Dagster instance."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
+from ml_connector_dagster.store import MasterKeys, Store, generate_key
+
+
+@dataclass
+class ConnectorEnv:
+    store_url: str
+    master_key: str
+
+    def open_store(self) -> Store:
+        return Store.open(self.store_url, MasterKeys.from_env_value(self.master_key))
+
+
+@pytest.fixture
+def connector_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ConnectorEnv:
+    """The environment a deployment sets: its own home, store URL and master key."""
+    env = ConnectorEnv(store_url=f"sqlite:///{tmp_path / 'connector.db'}", master_key=generate_key())
+    monkeypatch.setenv("ML_CONNECTOR_HOME", str(tmp_path))
+    monkeypatch.setenv("ML_CONNECTOR_DATABASE_URL", env.store_url)
+    monkeypatch.setenv("ML_CONNECTOR_MASTER_KEY", env.master_key)
+    return env
+
+
+@pytest.fixture
+def sims() -> Iterator[LocalSimulators]:
+    with running_simulators() as running:
+        yield running
+
+
+@pytest.fixture
+def store(connector_env: ConnectorEnv, sims: LocalSimulators) -> Iterator[Store]:
+    """The store, with the `default` profiles pointing at the simulators."""
+    opened = connector_env.open_store()
+    sims.store_credentials(opened)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+def hours_ago(hours: int) -> datetime:
+    """The start of the hour `hours` hours before the current one: always a settled hourly window."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours)
