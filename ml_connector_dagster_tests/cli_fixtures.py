@@ -91,7 +91,7 @@ class ConnectorCli:
         patch.update(extra_env or {})
         invoked = CliRunner().invoke(ml_connector, list(args), env=patch, catch_exceptions=True)
         stderr = invoked.stderr
-        if invoked.exc_info is not None and not isinstance(invoked.exception, SystemExit):
+        if invoked.exception is not None and not isinstance(invoked.exception, SystemExit):
             # What a subprocess would print: an uncaught exception is a traceback on stderr.
             stderr += "".join(traceback.format_exception(*invoked.exc_info))
         result = CliResult(tuple(args), invoked.exit_code, invoked.stdout, stderr)

@@ -190,7 +190,7 @@ def test_ping_both_systems_then_a_wrong_client_secret(cli: ConnectorCli, simulat
     cli.point_at(simulators, fusion_secret=wrong)
     message = cli.refused("ping", "fusion")
     assert message.startswith(
-        "the token endpoint refused client 'fusion-sim-client': check the client id and secret"
+        "fusion: the token endpoint refused client 'fusion-sim-client': check the client id and secret"
     ), message
     assert_never_shown(cli, wrong, fusion_secret, jaggaer_secret)
 
