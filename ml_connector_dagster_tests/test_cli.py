@@ -21,9 +21,12 @@ SECRET = "s3cr3t-Fusion-client-value-7f1c2a"
 MISSING_KEY = "ML_CONNECTOR_MASTER_KEY is not set"
 UNDECRYPTABLE = "The stored credentials for fusion/default cannot be decrypted with ML_CONNECTOR_MASTER_KEY"
 FUSION_PROFILE = (
-    "--base-url", "https://pod1.fa.us2.oraclecloud.com",
-    "--token-url", "https://idcs-abc.identity.oraclecloud.com/oauth2/v1/token",
-    "--client-id", "erp-integration",
+    "--base-url",
+    "https://pod1.fa.us2.oraclecloud.com",
+    "--token-url",
+    "https://idcs-abc.identity.oraclecloud.com/oauth2/v1/token",
+    "--client-id",
+    "erp-integration",
 )
 FUSION_SCOPE = "urn:opc:resource:fa:instanceid=123urn:opc:resource:consumer::all"
 
@@ -86,7 +89,12 @@ def test_secret_given_by_environment_variable_replaces_the_profile_encrypted(cli
     store_fusion(cli, in_process=True)
     env_secret = "second-secret-from-env-2"
     replaced = cli.invoke(
-        "credentials", "set", "fusion", *FUSION_PROFILE, "--scope", "urn:scope",
+        "credentials",
+        "set",
+        "fusion",
+        *FUSION_PROFILE,
+        "--scope",
+        "urn:scope",
         extra_env={"ML_CONNECTOR_FUSION_CLIENT_SECRET": env_secret},
     )
     assert replaced.code == 0, replaced.describe()
@@ -120,8 +128,7 @@ def test_other_invalid_profiles_are_refused_naming_the_field(cli: ConnectorCli) 
 def test_missing_master_key_is_one_clear_sentence(cli: ConnectorCli) -> None:
     message = cli.refused("credentials", "list", master_key=None)
     assert message == (
-        "ML_CONNECTOR_MASTER_KEY is not set: generate a key with `ml-connector credentials generate-key` "
-        "and export it."
+        "ML_CONNECTOR_MASTER_KEY is not set: generate a key with `ml-connector credentials generate-key` and export it."
     )
     for args in (("credentials", "rotate-key"), ("ping", "jaggaer"), ("credentials", "delete", "fusion")):
         assert cli.refused(*args, master_key=None, in_process=True).startswith(MISSING_KEY)
@@ -222,9 +229,12 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
         sims.fusion.seed_purchase_orders(count, start, end, malformed=malformed)
         cli.point_at(sims)
         synced = cli.ok(
-            "sync", "purchase-orders",
-            "--start", start.strftime("%Y-%m-%d %H:%M:%S"),
-            "--end", end.strftime("%Y-%m-%d %H:%M:%S"),
+            "sync",
+            "purchase-orders",
+            "--start",
+            start.strftime("%Y-%m-%d %H:%M:%S"),
+            "--end",
+            end.strftime("%Y-%m-%d %H:%M:%S"),
         ).stdout
         in_jaggaer = sims.jaggaer.purchase_order_stats()
 
@@ -248,9 +258,9 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
 
     # Counts per run, system, entity and status.
     summary = _table(cli.ok("audit", "--summary", master_key=None).stdout)
-    assert summary[0] == ["status", "posted", "quarantined"], summary
-    assert summary[2] == [run_id, "fusion", "purchase_orders", "0", str(malformed)], summary
-    assert summary[3] == ["jaggaer", "purchase_orders", str(posted), "0"], summary
+    assert summary[0] == ["run_id", "system", "entity", "posted", "quarantined"], summary
+    assert summary[1] == [run_id, "fusion", "purchase_orders", "0", str(malformed)], summary
+    assert summary[2] == [run_id, "jaggaer", "purchase_orders", str(posted), "0"], summary
 
     # --run-id keeps that run's rows only.
     filtered = _table(cli.ok("audit", "--run-id", run_id, "--limit", "100", master_key=None).stdout)

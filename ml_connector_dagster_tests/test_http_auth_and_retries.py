@@ -66,7 +66,9 @@ def test_429_waits_as_long_as_retry_after_says(store: Store, sims: LocalSimulato
     sims.fusion.seed_purchase_orders(3, hours_ago(3), hours_ago(2))
     sleeps: list[float] = []
     client = fusion_with(store, sleeps, retry=RetryPolicy(base_delay_seconds=0.01))
-    put_faults(sims.fusion_url, rules=[{"status": 429, "retry_after": 1, "times": 2, "path_contains": "purchaseOrders"}])
+    put_faults(
+        sims.fusion_url, rules=[{"status": 429, "retry_after": 1, "times": 2, "path_contains": "purchaseOrders"}]
+    )
     orders = list(client.iter_purchase_orders(hours_ago(3), hours_ago(2)))
     assert len(orders) == 3
     assert sleeps == [1.0, 1.0]

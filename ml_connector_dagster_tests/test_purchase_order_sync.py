@@ -116,12 +116,19 @@ def test_a_crash_between_the_write_and_its_record_leaves_no_duplicate(
     dagster_home = tmp_path / "dagster"
     dagster_home.mkdir()
     command = [
-        str(Path(sys.executable).parent / "ml-connector"), "sync", "purchase-orders",
-        "--start", hours_ago(4).strftime("%Y-%m-%d %H:%M:%S"), "--end", hours_ago(3).strftime("%Y-%m-%d %H:%M:%S"),
+        str(Path(sys.executable).parent / "ml-connector"),
+        "sync",
+        "purchase-orders",
+        "--start",
+        hours_ago(4).strftime("%Y-%m-%d %H:%M:%S"),
+        "--end",
+        hours_ago(3).strftime("%Y-%m-%d %H:%M:%S"),
     ]
     process = subprocess.Popen(
-        command, env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command,
+        env={**os.environ, "DAGSTER_HOME": str(dagster_home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90

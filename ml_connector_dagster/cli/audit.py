@@ -45,7 +45,8 @@ def audit(
     frame = pd.DataFrame([row.model_dump(mode="json") for row in rows])
     if summary:
         counts = frame.groupby(["run_id", "system", "entity", "status"]).size().unstack(fill_value=0)
-        click.echo(counts.to_string())
+        # Every row keeps its run id, so a run's lines can be found with grep.
+        click.echo(counts.reset_index().to_string(index=False))
         return
     columns = ["recorded_at", "run_id", "system", "entity", "record_key", "source_version", "status", "reason"]
     with pd.option_context("display.max_colwidth", 80, "display.width", 250):

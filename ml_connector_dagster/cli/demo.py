@@ -59,8 +59,10 @@ def demo(count: int, malformed: int, hours: int) -> None:
     click.echo(f"{'first pass':<12}purchase_orders: {first.counts.line()}")
     click.echo(f"{'re-run':<12}purchase_orders: {again.counts.line()}")
     click.echo(f"jaggaer purchase_orders stored={stats.stored} duplicates={stats.duplicates}")
-    click.echo(f"audit trail: ML_CONNECTOR_DATABASE_URL={os.environ['ML_CONNECTOR_DATABASE_URL']} "
-               f"ml-connector audit --run-id {again.run_id}")
+    click.echo(
+        f"audit trail: ML_CONNECTOR_DATABASE_URL={os.environ['ML_CONNECTOR_DATABASE_URL']} "
+        f"ml-connector audit --run-id {again.run_id}"
+    )
     if stats.duplicates or again.counts.posted or stats.stored != first.counts.posted:
         raise click.ClickException("the demo's own checks failed: see the counts above")
 

@@ -12,11 +12,13 @@ purchase_orders_sync = dg.define_asset_job(
     "purchase_orders_sync",
     selection=dg.AssetSelection.groups("purchase_orders"),
     partitions_def=SYNC_WINDOWS,
-    description="Oracle Fusion purchase orders → JAGGAER, for one window or a single-run range of windows.",
+    description="Oracle Fusion purchase orders → JAGGAER, for one window or a range of windows in one run.",
 )
 
 
-def purchase_orders_schedule(settings: ConnectorSettings) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
+def purchase_orders_schedule(
+    settings: ConnectorSettings,
+) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
     # Fire once the settle lag has passed after the window closed; the asset refuses earlier reads.
     return dg.build_schedule_from_partitioned_job(
         purchase_orders_sync,

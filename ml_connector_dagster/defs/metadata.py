@@ -5,9 +5,7 @@ import dagster as dg
 from ml_connector_dagster.sync.report import FlowReport, PreviewRow
 from ml_connector_dagster.sync.window import SyncWindow
 
-_PREVIEW_SCHEMA = dg.TableSchema(
-    columns=[dg.TableColumn(name, "string") for name in PreviewRow.model_fields]
-)
+_PREVIEW_SCHEMA = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in PreviewRow.model_fields])
 
 
 def report_metadata(report: FlowReport, window: SyncWindow, read_from: str) -> dict[str, dg.MetadataValue]:

@@ -46,13 +46,8 @@ class FusionClient:
                 scope=connection.scope,
                 client_auth="basic",
             )
-            self._token_http = ApiClient(SYSTEM, connection.token_url, retry=connection.retry, sleep=sleep)
-            self.tokens = TokenProvider(
-                grant,
-                self._token_http,
-                token_cache,
-                refresh_margin=timedelta(seconds=connection.token_refresh_margin_seconds),
-            )
+            margin = timedelta(seconds=connection.token_refresh_margin_seconds)
+            self.tokens = TokenProvider.for_grant(SYSTEM, grant, connection.retry, margin, token_cache, sleep)
             authorizer = BearerAuthorizer(self.tokens)
         else:
             assert connection.username and connection.password
@@ -70,7 +65,7 @@ class FusionClient:
     def close(self) -> None:
         self._http.close()
         if self.tokens is not None:
-            self._token_http.close()
+            self.tokens.close()
 
     def ping(self) -> str:
         body = self._http.get_json("purchaseOrders", {"limit": 1, "onlyData": "true"})

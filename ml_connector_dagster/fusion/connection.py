@@ -10,7 +10,9 @@ from ml_connector_dagster.http.retry import RetryPolicy
 class FusionConnection(BaseModel):
     base_url: str = Field(description="https://<pod>.fa.<region>.oraclecloud.com")
     auth: Literal["oauth", "basic"] = "oauth"
-    token_url: str | None = Field(default=None, description="https://idcs-<id>.identity.oraclecloud.com/oauth2/v1/token")
+    token_url: str | None = Field(
+        default=None, description="https://idcs-<id>.identity.oraclecloud.com/oauth2/v1/token"
+    )
     client_id: str | None = None
     client_secret: SecretStr | None = None
     scope: str | None = Field(

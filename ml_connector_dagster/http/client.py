@@ -85,9 +85,7 @@ class ApiClient:
     def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> Any:
         return self._parse(self.send("GET", url, params=params, write=False))
 
-    def send_json(
-        self, method: str, url: str, body: Any, content_type: str = "application/json"
-    ) -> Any:
+    def send_json(self, method: str, url: str, body: Any, content_type: str = "application/json") -> Any:
         content = json.dumps(body, default=_json_default).encode("utf-8")
         response = self.send(method, url, content=content, headers={"Content-Type": content_type}, write=True)
         return self._parse(response)

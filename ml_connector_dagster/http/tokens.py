@@ -2,6 +2,7 @@
 
 import base64
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
@@ -10,6 +11,7 @@ from pydantic import BaseModel, SecretStr
 
 from ml_connector_dagster.http.client import ApiClient
 from ml_connector_dagster.http.errors import AuthenticationError
+from ml_connector_dagster.http.retry import RetryPolicy
 
 
 class AccessToken(BaseModel):
@@ -63,10 +65,11 @@ class ClientCredentialsGrant(BaseModel):
             form["client_secret"] = self.client_secret.get_secret_value()
         try:
             body = http.post_form(self.token_url, form, headers=headers)
-        except AuthenticationError as exc:
+        except AuthenticationError:
             raise AuthenticationError(
-                http.system, f"the token endpoint refused client '{self.client_id}': check the client id and secret"
-                f" ({exc})", 401
+                http.system,
+                f"the token endpoint refused client '{self.client_id}': check the client id and secret",
+                401,
             ) from None
         return _parse_token(http.system, body, now)
 
@@ -85,6 +88,19 @@ def _parse_token(system: str, body: object, now: datetime) -> AccessToken:
 
 
 class TokenProvider:
+    @classmethod
+    def for_grant(
+        cls,
+        system: str,
+        grant: ClientCredentialsGrant,
+        retry: RetryPolicy,
+        refresh_margin: timedelta,
+        cache: TokenCache | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> "TokenProvider":
+        """A provider with its own session to the token endpoint (closed by `close`)."""
+        return cls(grant, ApiClient(system, grant.token_url, retry=retry, sleep=sleep), cache, refresh_margin)
+
     def __init__(
         self,
         grant: ClientCredentialsGrant,
@@ -113,6 +129,9 @@ class TokenProvider:
     def invalidate(self) -> None:
         with self._lock:
             self._cache.forget()
+
+    def close(self) -> None:
+        self._http.close()
 
 
 class BearerAuthorizer:

@@ -30,13 +30,8 @@ class JaggaerClient:
             client_secret=connection.client_secret,
             client_auth="form",
         )
-        self._token_http = ApiClient(SYSTEM, connection.token_url, retry=connection.retry, sleep=sleep)
-        self.tokens = TokenProvider(
-            grant,
-            self._token_http,
-            token_cache,
-            refresh_margin=timedelta(seconds=connection.token_refresh_margin_seconds),
-        )
+        margin = timedelta(seconds=connection.token_refresh_margin_seconds)
+        self.tokens = TokenProvider.for_grant(SYSTEM, grant, connection.retry, margin, token_cache, sleep)
         self._http = ApiClient(
             SYSTEM,
             connection.api_base_url,
@@ -48,7 +43,7 @@ class JaggaerClient:
 
     def close(self) -> None:
         self._http.close()
-        self._token_http.close()
+        self.tokens.close()
 
     def ping(self) -> str:
         body = self._checked(self._http.get_json(self.connection.purchase_order_path, {"start": 1, "limit": 1}), "list")

@@ -51,9 +51,7 @@ def _split(distribution: PODistribution) -> dict[str, Any]:
         "distributionNumber": distribution.distribution_number,
         "quantity": _text(distribution.quantity),
         "amount": _text(distribution.amount),
-        "customFieldValueSetList": {
-            "customFieldValueSet": [{"name": "Account", "value": distribution.charge_account}]
-        },
+        "customFieldValueSetList": {"customFieldValueSet": [{"name": "Account", "value": distribution.charge_account}]},
     }
 
 

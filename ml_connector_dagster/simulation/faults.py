@@ -77,9 +77,7 @@ def _error_response(rule: FaultRule) -> Response:
     headers = {}
     if rule.retry_after is not None:
         headers["Retry-After"] = f"{rule.retry_after:g}"
-    return JSONResponse(
-        {"title": "Injected fault", "status": rule.status}, status_code=rule.status, headers=headers
-    )
+    return JSONResponse({"title": "Injected fault", "status": rule.status}, status_code=rule.status, headers=headers)
 
 
 class FaultMiddleware:
@@ -106,9 +104,7 @@ class FaultMiddleware:
         else:
             await self._serve_then_lose_answer(scope, receive, send)
 
-    async def _serve_then_hold_answer(
-        self, scope: Scope, receive: Receive, send: Send, hold_seconds: float
-    ) -> None:
+    async def _serve_then_hold_answer(self, scope: Scope, receive: Receive, send: Send, hold_seconds: float) -> None:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:

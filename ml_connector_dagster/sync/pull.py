@@ -59,11 +59,16 @@ class Pull:
             )
             report.counts.quarantined += 1
             report.add_problem(bad.reason)
-            report.add_preview(PreviewRow(key=bad.record_key, natural_key="", version="", outcome="quarantined",
-                                          detail=bad.reason))
+            report.add_preview(
+                PreviewRow(key=bad.record_key, natural_key="", version="", outcome="quarantined", detail=bad.reason)
+            )
             return
-        key, natural, version, digest = feed.record_key(raw), feed.natural_key(record), feed.version(record), \
-            payload_hash(record)
+        key, natural, version, digest = (
+            feed.record_key(raw),
+            feed.natural_key(record),
+            feed.version(record),
+            payload_hash(record),
+        )
         batch.staged.append(
             StagedRecord(
                 source_system=feed.system,

@@ -30,8 +30,7 @@ class SyncWindow(BaseModel):
         ready = self.end + settle_lag
         if now < ready:
             raise WindowNotSettled(
-                f"window {self.label} can be read from {ready.isoformat()} (settle lag {settle_lag}); "
-                "run it after that"
+                f"window {self.label} can be read from {ready.isoformat()} (settle lag {settle_lag}); run it after that"
             )
 
     @property

@@ -1,7 +1,6 @@
 """Oracle Fusion as a Dagster resource: which stored credential profile to use, nothing secret."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing
 
 import dagster as dg
 
@@ -13,10 +12,5 @@ from ml_connector_dagster.store import Store
 class FusionResource(dg.ConfigurableResource):
     profile: str = "default"
 
-    @contextmanager
-    def client(self, store: Store) -> Iterator[FusionClient]:
-        client = fusion_client(store, self.profile)
-        try:
-            yield client
-        finally:
-            client.close()
+    def client(self, store: Store) -> closing[FusionClient]:
+        return closing(fusion_client(store, self.profile))

@@ -1,7 +1,6 @@
 """JAGGAER as a Dagster resource: which stored credential profile to use, nothing secret."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing
 
 import dagster as dg
 
@@ -13,10 +12,5 @@ from ml_connector_dagster.store import Store
 class JaggaerResource(dg.ConfigurableResource):
     profile: str = "default"
 
-    @contextmanager
-    def client(self, store: Store) -> Iterator[JaggaerClient]:
-        client = jaggaer_client(store, self.profile)
-        try:
-            yield client
-        finally:
-            client.close()
+    def client(self, store: Store) -> closing[JaggaerClient]:
+        return closing(jaggaer_client(store, self.profile))

@@ -30,30 +30,60 @@ class ResourceSchema:
 DISTRIBUTIONS = ResourceSchema(
     "distributions",
     "PODistributionId",
-    {"PODistributionId": "integer", "DistributionNumber": "integer", "Quantity": "number",
-     "Amount": "number", "POChargeAccountId": "integer", "POChargeAccount": "string"},
+    {
+        "PODistributionId": "integer",
+        "DistributionNumber": "integer",
+        "Quantity": "number",
+        "Amount": "number",
+        "POChargeAccountId": "integer",
+        "POChargeAccount": "string",
+    },
 )
 SCHEDULES = ResourceSchema(
     "schedules",
     "LineLocationId",
-    {"LineLocationId": "integer", "ScheduleNumber": "integer", "Quantity": "number", "Amount": "number",
-     "RequestedDeliveryDate": "date"},
+    {
+        "LineLocationId": "integer",
+        "ScheduleNumber": "integer",
+        "Quantity": "number",
+        "Amount": "number",
+        "RequestedDeliveryDate": "date",
+    },
     (DISTRIBUTIONS,),
 )
 LINES = ResourceSchema(
     "lines",
     "POLineId",
-    {"POLineId": "integer", "LineNumber": "integer", "ItemDescription": "string", "Quantity": "number",
-     "UnitPrice": "number", "UOM": "string", "Amount": "number"},
+    {
+        "POLineId": "integer",
+        "LineNumber": "integer",
+        "ItemDescription": "string",
+        "Quantity": "number",
+        "UnitPrice": "number",
+        "UOM": "string",
+        "Amount": "number",
+    },
     (SCHEDULES,),
 )
 PURCHASE_ORDERS = ResourceSchema(
     "purchaseOrders",
     "POHeaderId",
-    {"POHeaderId": "integer", "OrderNumber": "string", "Description": "string", "Supplier": "string",
-     "SupplierId": "integer", "SupplierSite": "string", "ProcurementBU": "string", "BillToBU": "string",
-     "Buyer": "string", "CurrencyCode": "string", "Status": "string", "Total": "number",
-     "CreationDate": "datetime", "LastUpdateDate": "datetime"},
+    {
+        "POHeaderId": "integer",
+        "OrderNumber": "string",
+        "Description": "string",
+        "Supplier": "string",
+        "SupplierId": "integer",
+        "SupplierSite": "string",
+        "ProcurementBU": "string",
+        "BillToBU": "string",
+        "Buyer": "string",
+        "CurrencyCode": "string",
+        "Status": "string",
+        "Total": "number",
+        "CreationDate": "datetime",
+        "LastUpdateDate": "datetime",
+    },
     (LINES,),
 )
 
@@ -78,28 +108,41 @@ class SeedSummary(BaseModel):
 # take them from `self` links or the PrimaryKey finder, as on a real pod.
 _KEY_SECRET = b"fusion-simulator-uniqid"
 _SUPPLIERS = (
-    ("Lee Supplies", 300100009441125, "LEE US1"), ("Advanced Network Devices", 300100009441287, "FRESNO"),
-    ("Grainger Industrial Supply", 300100010527341, "CHICAGO"), ("CDW Corporation", 300100010527562, "VERNON HILLS"),
-    ("Fastenal Company", 300100011208815, "WINONA"), ("Staples Business Advantage", 300100011208943, "FRAMINGHAM"),
-    ("Siemens AG", 300100012360120, "MUNICH"), ("Bosch Rexroth AG", 300100012360377, "LOHR"),
-    ("Rexel UK Ltd", 300100013074462, "LONDON"), ("Wesco Distribution Canada", 300100013074508, "TORONTO"),
-    ("Bunzl Australasia", 300100014112739, "SYDNEY"), ("Misumi Corporation", 300100014112901, "TOKYO"),
+    ("Lee Supplies", 300100009441125, "LEE US1"),
+    ("Advanced Network Devices", 300100009441287, "FRESNO"),
+    ("Grainger Industrial Supply", 300100010527341, "CHICAGO"),
+    ("CDW Corporation", 300100010527562, "VERNON HILLS"),
+    ("Fastenal Company", 300100011208815, "WINONA"),
+    ("Staples Business Advantage", 300100011208943, "FRAMINGHAM"),
+    ("Siemens AG", 300100012360120, "MUNICH"),
+    ("Bosch Rexroth AG", 300100012360377, "LOHR"),
+    ("Rexel UK Ltd", 300100013074462, "LONDON"),
+    ("Wesco Distribution Canada", 300100013074508, "TORONTO"),
+    ("Bunzl Australasia", 300100014112739, "SYDNEY"),
+    ("Misumi Corporation", 300100014112901, "TOKYO"),
 )
 # (business unit, currency, order number prefix, ledger company segment)
 _BUSINESS_UNITS = (
-    ("US1 Business Unit", "USD", "US", "101"), ("US1 Business Unit", "USD", "US", "101"),
-    ("UK Business Unit", "GBP", "UK", "201"), ("DE Business Unit", "EUR", "DE", "301"),
-    ("Canada Business Unit", "CAD", "CA", "401"), ("AU Business Unit", "AUD", "AU", "501"),
+    ("US1 Business Unit", "USD", "US", "101"),
+    ("US1 Business Unit", "USD", "US", "101"),
+    ("UK Business Unit", "GBP", "UK", "201"),
+    ("DE Business Unit", "EUR", "DE", "301"),
+    ("Canada Business Unit", "CAD", "CA", "401"),
+    ("AU Business Unit", "AUD", "AU", "501"),
     ("JP Business Unit", "JPY", "JP", "601"),
 )
 _BUYERS = ("Calvin Roth", "Jessica Martinez", "Clare Jones", "Hiroshi Tanaka", "Emma Schmidt", "Olivia Brown")
 _STATUSES = ("OPEN",) * 6 + ("CLOSED", "CLOSED FOR RECEIVING", "PENDING APPROVAL", "INCOMPLETE", "CANCELED")
 # (description, UOM, lowest and highest unit price in cents)
 _ITEMS = (
-    ("Laptop computer 14in 16GB", "Ea", 80000, 220000), ("Ergonomic office chair", "Ea", 15000, 65000),
-    ("Copy paper A4 80gsm", "Box", 2500, 4900), ("Network switch 48-port PoE", "Ea", 120000, 480000),
-    ("Nitrile safety gloves", "Box", 900, 2400), ("Hydraulic gear pump", "Ea", 35000, 140000),
-    ("Implementation consulting", "Hours", 9500, 26000), ("Hex bolts M8 x 40 zinc", "Box", 1200, 3800),
+    ("Laptop computer 14in 16GB", "Ea", 80000, 220000),
+    ("Ergonomic office chair", "Ea", 15000, 65000),
+    ("Copy paper A4 80gsm", "Box", 2500, 4900),
+    ("Network switch 48-port PoE", "Ea", 120000, 480000),
+    ("Nitrile safety gloves", "Box", 900, 2400),
+    ("Hydraulic gear pump", "Ea", 35000, 140000),
+    ("Implementation consulting", "Hours", 9500, 26000),
+    ("Hex bolts M8 x 40 zinc", "Box", 1200, 3800),
 )
 _PURPOSES = ("Quarterly replenishment", "Plant maintenance", "IT refresh", "New site fit-out", "Project Atlas")
 _ACCOUNTS = ("60510", "61120", "62300", "14100")
@@ -111,8 +154,13 @@ _MALFORMATIONS: tuple[tuple[str, Value], ...] = (
     ("Total", "twelve hundred"),
     ("SupplierId", "ABC-123"),
 )
-_FIRST_IDS = {"POHeaderId": 300100187048034, "POLineId": 300100187205112, "LineLocationId": 300100187390447,
-              "PODistributionId": 300100187512980, "OrderNumber": 164532}
+_FIRST_IDS = {
+    "POHeaderId": 300100187048034,
+    "POLineId": 300100187205112,
+    "LineLocationId": 300100187390447,
+    "PODistributionId": 300100187512980,
+    "OrderNumber": 164532,
+}
 _REVISION = re.compile(r" \(rev (\d+)\)$")
 
 
@@ -242,22 +290,48 @@ class PurchaseOrderStore:
                 account = f"{company}.{rng.choice(_COST_CENTERS)}.{rng.choice(_ACCOUNTS)}.120.000.000"
                 account_id = 300100001000000 + int(hashlib.sha256(account.encode()).hexdigest()[:8], 16) % 10**8
                 distribution_id = self._take("PODistributionId")
-                distributions.append(Row(uniq_id(DISTRIBUTIONS.name, distribution_id), {
-                    "PODistributionId": distribution_id, "DistributionNumber": distribution_number,
-                    "Quantity": Decimal(share), "Amount": _money(share * price),
-                    "POChargeAccountId": account_id, "POChargeAccount": account,
-                }))
+                distributions.append(
+                    Row(
+                        uniq_id(DISTRIBUTIONS.name, distribution_id),
+                        {
+                            "PODistributionId": distribution_id,
+                            "DistributionNumber": distribution_number,
+                            "Quantity": Decimal(share),
+                            "Amount": _money(share * price),
+                            "POChargeAccountId": account_id,
+                            "POChargeAccount": account,
+                        },
+                    )
+                )
             location_id = self._take("LineLocationId")
             due = (updated + timedelta(days=rng.randint(7, 90))).date().isoformat()
-            schedules.append(Row(uniq_id(SCHEDULES.name, location_id), {
-                "LineLocationId": location_id, "ScheduleNumber": schedule_number, "Quantity": Decimal(part),
-                "Amount": _money(part * price), "RequestedDeliveryDate": due,
-            }, {DISTRIBUTIONS.name: distributions}))
+            schedules.append(
+                Row(
+                    uniq_id(SCHEDULES.name, location_id),
+                    {
+                        "LineLocationId": location_id,
+                        "ScheduleNumber": schedule_number,
+                        "Quantity": Decimal(part),
+                        "Amount": _money(part * price),
+                        "RequestedDeliveryDate": due,
+                    },
+                    {DISTRIBUTIONS.name: distributions},
+                )
+            )
         line_id = self._take("POLineId")
-        return Row(uniq_id(LINES.name, line_id), {
-            "POLineId": line_id, "LineNumber": number, "ItemDescription": description,
-            "Quantity": Decimal(quantity), "UnitPrice": price, "UOM": uom, "Amount": _money(quantity * price),
-        }, {SCHEDULES.name: schedules})
+        return Row(
+            uniq_id(LINES.name, line_id),
+            {
+                "POLineId": line_id,
+                "LineNumber": number,
+                "ItemDescription": description,
+                "Quantity": Decimal(quantity),
+                "UnitPrice": price,
+                "UOM": uom,
+                "Amount": _money(quantity * price),
+            },
+            {SCHEDULES.name: schedules},
+        )
 
 
 def _update_times(rng: random.Random, count: int, start: datetime, end: datetime) -> list[str]:
