@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.connections import fusion_client, jaggaer_client, load_connection
@@ -60,6 +61,17 @@ def test_a_second_401_is_an_authentication_error_not_a_loop(store: Store, sims: 
         client.ping()
     remaining = httpx.get(f"{sims.fusion_url}/__sim__/faults").json()["rules"][0]["times"]
     assert remaining == 3, "exactly two attempts: the first and one retry with a new token"
+
+
+def test_fusion_local_users_authenticate_with_http_basic(store: Store, sims: LocalSimulators) -> None:
+    [(username, password)] = sims.fusion.settings.basic_users.items()
+    connection = FusionConnection(base_url=sims.fusion_url, auth="basic", username=username, password=password)
+    client = FusionClient(connection)
+    assert "authenticated" in client.ping()
+    assert sims.fusion.tokens.issued_count == 0, "no token endpoint involved"
+    wrong = FusionClient(connection.model_copy(update={"password": SecretStr("not-it")}))
+    with pytest.raises(AuthenticationError, match="refused"):
+        wrong.ping()
 
 
 def test_429_waits_as_long_as_retry_after_says(store: Store, sims: LocalSimulators) -> None:

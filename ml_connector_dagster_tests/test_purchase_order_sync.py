@@ -170,3 +170,19 @@ def test_both_jaggaer_write_modes_are_idempotent(
     assert run_purchase_orders(instance, hours_ago(3), hours_ago(2)).counts.posted == 8
     stats = sims.jaggaer.purchase_order_stats()
     assert (stats.stored, stats.duplicates) == (8, 0)
+
+
+def test_no_secret_reaches_the_dagster_event_log(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    sims.fusion.seed_purchase_orders(5, hours_ago(3), hours_ago(2), malformed=1)
+    result = run_purchase_orders(instance, hours_ago(3), hours_ago(2))
+    assert result.success
+    cached = [store.vault.load_token(system, "default") for system in ("fusion", "jaggaer")]
+    secrets = [sims.fusion.settings.client_secret, sims.jaggaer.settings.client_secret]
+    secrets += [token.access_token for token in cached if token is not None]
+    assert len(secrets) == 4, "both tokens were cached in the store"
+    logged = "\n".join(str(entry) for entry in instance.all_logs(result.run_id))
+    assert "pulled" in logged
+    for secret in secrets:
+        assert secret not in logged

@@ -18,33 +18,45 @@ class LocalSimulators:
     jaggaer_url: str
 
     def store_credentials(self, store: Store, profile: str = "default") -> None:
-        """Stores connection profiles for both simulators through the same vault real credentials use."""
-        fusion, jaggaer = self.fusion.settings, self.jaggaer.settings
-        store.vault.put(
-            "fusion",
-            profile,
-            settings={
-                "base_url": self.fusion_url,
-                "auth": "oauth",
-                "token_url": f"{self.fusion_url}/oauth2/v1/token",
-                "client_id": fusion.client_id,
-                "scope": fusion.scope,
-            },
-            secrets={"client_secret": fusion.client_secret},
+        store_simulator_credentials(
+            store, self.fusion_url, self.jaggaer_url, self.fusion.settings, self.jaggaer.settings, profile
         )
-        store.vault.put(
-            "jaggaer",
-            profile,
-            settings={
-                "instance_url": self.jaggaer_url,
-                "api_base_url": self.jaggaer_url,
-                "client_id": jaggaer.client_id,
-                "realm": jaggaer.realm,
-                "purchase_order_path": jaggaer.purchase_order_path,
-                "po_upsert_supported": str(jaggaer.po_upsert_supported).lower(),
-            },
-            secrets={"client_secret": jaggaer.client_secret},
-        )
+
+
+def store_simulator_credentials(
+    store: Store,
+    fusion_url: str,
+    jaggaer_url: str,
+    fusion: FusionSimSettings,
+    jaggaer: JaggaerSimSettings,
+    profile: str = "default",
+) -> None:
+    """Stores connection profiles for both simulators through the same vault real credentials use."""
+    store.vault.put(
+        "fusion",
+        profile,
+        settings={
+            "base_url": fusion_url,
+            "auth": "oauth",
+            "token_url": f"{fusion_url}/oauth2/v1/token",
+            "client_id": fusion.client_id,
+            "scope": fusion.scope,
+        },
+        secrets={"client_secret": fusion.client_secret},
+    )
+    store.vault.put(
+        "jaggaer",
+        profile,
+        settings={
+            "instance_url": jaggaer_url,
+            "api_base_url": jaggaer_url,
+            "client_id": jaggaer.client_id,
+            "realm": jaggaer.realm,
+            "purchase_order_path": jaggaer.purchase_order_path,
+            "po_upsert_supported": str(jaggaer.po_upsert_supported).lower(),
+        },
+        secrets={"client_secret": jaggaer.client_secret},
+    )
 
 
 @contextmanager
