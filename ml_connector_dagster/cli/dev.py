@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+import yaml
 
 from ml_connector_dagster.cli.keys import local_master_keys
 from ml_connector_dagster.cli.simulators import running_simulators
@@ -23,22 +24,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 @click.option("--jaggaer-port", default=8720, show_default=True)
 @click.option("--purchase-orders", "count", default=200, show_default=True, help="POs seeded over the last day")
 def dev(port: int, fusion_port: int, jaggaer_port: int, count: int) -> None:
-    """Start the simulators, point the `default` profiles at them, and open `dagster dev`."""
+    """Start the simulators, a store and Dagster instance of their own, and open `dagster dev`."""
     settings = ConnectorSettings()
-    home = settings.home.resolve()
-    keys = local_master_keys(home)
+    keys = local_master_keys(settings.home.resolve())
+    # The simulators start empty every time; a ledger kept from an earlier session would disagree with them.
+    home = (settings.home / "dev").resolve()
+    shutil.rmtree(home, ignore_errors=True)
     dagster_home = home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        shutil.copy(PROJECT_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    dagster_home.mkdir(parents=True)
+    instance_config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    instance_config["storage"] = {"sqlite": {"base_dir": str(dagster_home)}}
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_config))
+    store_url = f"sqlite:///{home / 'connector.db'}"
     with running_simulators(fusion_port, jaggaer_port) as sims:
-        store = Store.open(settings.store_url, keys)
+        store = Store.open(store_url, keys)
         sims.store_credentials(store)
         store.close()
         now = datetime.now(UTC)
         sims.fusion.seed_purchase_orders(count, now - timedelta(days=1), now, malformed=max(count // 50, 1))
-        click.echo(f"simulators: fusion {sims.fusion_url}, jaggaer {sims.jaggaer_url}; store {settings.store_url}")
-        env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+        click.echo(f"simulators: fusion {sims.fusion_url}, jaggaer {sims.jaggaer_url}; store {store_url}")
+        env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "ML_CONNECTOR_DATABASE_URL": store_url}
         dagster = str(Path(sys.executable).parent / "dagster")
         command = [dagster, "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-p", str(port)]
         try:

@@ -9,7 +9,14 @@ from ml_connector_dagster.connections import ConnectionNotConfigured
 from ml_connector_dagster.http.errors import ConnectorHttpError
 from ml_connector_dagster.store import MasterKeyError, UnsupportedDatabaseError
 
-USER_ERRORS = (ConnectorHttpError, ConnectionNotConfigured, MasterKeyError, UnsupportedDatabaseError, ValueError)
+USER_ERRORS = (
+    ConnectorHttpError,
+    ConnectionNotConfigured,
+    MasterKeyError,
+    UnsupportedDatabaseError,
+    ValueError,
+    OSError,
+)
 
 
 class FriendlyGroup(click.Group):

@@ -15,7 +15,14 @@ class LoopbackServer:
     def __init__(self, app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise OSError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): is another simulator or `make dev` running? "
+                "Stop it or choose another port."
+            ) from None
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
