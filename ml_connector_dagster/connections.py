@@ -16,8 +16,6 @@ from ml_connector_dagster.store import CachedToken, CredentialVault, Store
 
 Connection = TypeVar("Connection", bound=BaseModel)
 
-SYSTEMS: dict[str, type[BaseModel]] = {"fusion": FusionConnection, "jaggaer": JaggaerConnection}
-
 
 class ConnectionNotConfigured(Exception):
     """No credentials stored, or stored ones that no longer make a valid connection."""

@@ -1,7 +1,6 @@
 """Pull: read a window from the source, quarantine what is invalid, stage the rest by (key, version)."""
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ class Pull:
         self.target_system = target_system
         self.run_id = run_id
 
-    def run(self, lo: datetime, hi: datetime, on_batch: Callable[[FlowReport], None] | None = None) -> FlowReport:
+    def run(self, lo: datetime, hi: datetime) -> FlowReport:
         report = FlowReport()
         batch = _Batch()
         for raw in self.feed.changed(lo, hi):
@@ -36,8 +35,6 @@ class Pull:
             if len(batch) >= BATCH_SIZE:
                 self._flush(batch, report)
                 batch = _Batch()
-                if on_batch:
-                    on_batch(report)
         self._flush(batch, report)
         return report
 
