@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test dev lock install clean
+.PHONY: demo test dev bench lock install clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -16,6 +16,13 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# Benchmark-only packages (dlt and duckdb, the alternative measured beside the connector), pinned to the
+# same versions as everything else.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-bench.lock
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/ml-connector demo
 
@@ -25,10 +32,16 @@ test: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/ml-connector dev
 
+# Run by hand, not in CI: throughput, requests per order and memory beside the alternatives (see benchmarks/).
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py
+
 # Regenerates the lock after a change to pyproject.toml (needs uv: `pip install uv`).
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --extra bench -c requirements.lock --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements-bench.lock
 
 clean:
 	rm -rf $(VENV) .ml-connector
