@@ -250,3 +250,73 @@ def test_control_endpoints(sim: tuple[JaggaerSimulator, httpx.Client]) -> None:
     client.post("/__sim__/reset").raise_for_status()
     assert simulator.purchase_orders() == []
     assert simulator.purchase_order_stats().writes == 0
+
+
+def header_order(po_number: str, operation: str = "CREATE", **header: Any) -> dict[str, Any]:
+    lines = {"line": [{"lineNumber": 1, "unitPrice": "2.50"}]}
+    return {
+        "purchaseOrder": {"operationCode": operation, "header": {"poNumber": po_number, **header}, "lineList": lines}
+    }
+
+
+def test_header_shaped_documents_are_read_stored_and_listed_by_their_header() -> None:
+    with serve(JaggaerSimSettings(document_shape="header")) as (simulator, client):
+        authorized(client)
+        created = client.post(PO_PATH, json=header_order("PO-1", status="OPEN")).json()
+        assert created["returnCode"] == 0
+        po_id = created["header"]["poId"]
+        assert "poId" not in created, "the answer carries poId where this tenant's documents hold it"
+
+        [stored] = simulator.purchase_orders("PO-1")
+        assert stored["header"]["poId"] == po_id and stored["header"]["lastModTime"].endswith("Z")
+        assert stored["lineList"] == {"line": [{"lineNumber": 1, "unitPrice": "2.50"}]}
+        assert "poNumber" not in stored and "poId" not in stored
+
+        listed = client.get(PO_PATH, params={"flt": "poNumber==PO-1"}).json()
+        assert listed["purchaseOrderList"]["purchaseOrder"] == [stored]
+        assert client.get(PO_PATH, params={"flt": f"poId=={po_id}"}).json()["totRecords"] == 1
+
+        update = header_order("PO-1", "UPDATE", poId=po_id, status="CLOSED")
+        assert client.post(PO_PATH, json=update).json()["header"]["poId"] == po_id
+        assert [d["header"]["status"] for d in simulator.purchase_orders()] == ["CLOSED"]
+
+        create(client, "PO-1")  # a second CREATE of the number, in the header shape, is a duplicate
+        client.post(PO_PATH, json=header_order("PO-1"))
+        stats = simulator.purchase_order_stats()
+    assert (stats.stored, stats.distinct_po_numbers, stats.duplicates) == (2, 1, 1)
+
+
+def test_header_shaped_tenant_refuses_documents_in_another_shape() -> None:
+    with serve(JaggaerSimSettings(document_shape="header")) as (simulator, client):
+        authorized(client)
+        flat = create(client, "PO-1", status="OPEN").json()
+        extra = header_order("PO-1")
+        extra["purchaseOrder"]["poLineList"] = {"poLine": []}
+        unknown_member = client.post(PO_PATH, json=extra).json()
+        bad_lines = header_order("PO-1")
+        bad_lines["purchaseOrder"]["lineList"] = [{"lineNumber": 1}]
+        unwrapped = client.post(PO_PATH, json=bad_lines).json()
+        no_id = client.post(PO_PATH, json=header_order("PO-1", "UPDATE")).json()
+        stats = simulator.purchase_order_stats()
+    assert flat == {
+        "returnCode": 20,
+        "returnMessage": "Invalid purchase order: purchaseOrder.header.poNumber: required",
+    }
+    assert unknown_member["returnCode"] == 20 and "purchaseOrder.poLineList" in unknown_member["returnMessage"]
+    assert unwrapped["returnCode"] == 20 and "purchaseOrder.lineList" in unwrapped["returnMessage"]
+    assert no_id == {"returnCode": 20, "returnMessage": "Invalid purchase order: purchaseOrder.header.poId: required"}
+    assert stats.writes == 0
+
+
+def test_not_found_code_and_list_wrapper_are_knobs() -> None:
+    settings = JaggaerSimSettings(not_found_code=44, list_wrapper="data.orders")
+    with serve(settings) as (_, client):
+        authorized(client)
+        create(client, "PO-1")
+        update = {"operationCode": "UPDATE", "poId": 1, "poNumber": "PO-1"}
+        unknown_update = client.post(PO_PATH, json={"purchaseOrder": update}).json()
+        unknown_get = client.get(f"{PO_PATH}/123").json()
+        listed = client.get(PO_PATH).json()
+    assert (unknown_update["returnCode"], unknown_get["returnCode"]) == (44, 44)
+    assert "purchaseOrderList" not in listed
+    assert [d["poNumber"] for d in listed["data"]["orders"]] == ["PO-1"]

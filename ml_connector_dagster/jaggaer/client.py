@@ -1,7 +1,13 @@
-"""Talks to the J1P API: Keycloak tokens, the returnCode envelope, checked purchase order writes."""
+"""Talks to the J1P API: Keycloak tokens, the returnCode envelope, checked purchase order writes.
 
+Thread-safe: the sync engine writes from several threads through one client. Its own state is read-only after
+construction; the HTTP session and the token provider guard theirs.
+"""
+
+import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -9,11 +15,24 @@ from ml_connector_dagster.http.client import ApiClient
 from ml_connector_dagster.http.errors import RequestRejected, WriteOutcomeUnknown
 from ml_connector_dagster.http.paging import Page, iterate_pages
 from ml_connector_dagster.http.tokens import BearerAuthorizer, ClientCredentialsGrant, TokenCache, TokenProvider
-from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.jaggaer.answers import checked, list_page, po_id, po_number, po_number_places
+from ml_connector_dagster.jaggaer.connection import DEFAULT_LIST_PATH, SYSTEM, JaggaerConnection
+from ml_connector_dagster.jaggaer.sample import sample_purchase_order
+from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
+from ml_connector_dagster.records import PurchaseOrder
 
-SYSTEM = "jaggaer"
-_OK_CODES = {0, 1}  # 1 = done with warnings
-_NOT_FOUND = 40
+
+@dataclass(frozen=True)
+class ListedPurchaseOrder:
+    position: int  # 1-based place in the listing, as J1P's `start` counts
+    po_id: str
+    po_number: str
+    document: dict[str, Any]
+
+
+def _oldest_first(po_id: str) -> tuple[int, int, str]:
+    # Numeric ids grow with creation; anything else sorts after them, as text.
+    return (0, int(po_id), "") if po_id.isascii() and po_id.isdigit() else (1, 0, po_id)
 
 
 class JaggaerClient:
@@ -24,6 +43,10 @@ class JaggaerClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.connection = connection
+        self.template = load_purchase_order_template(connection.purchase_order_template)
+        configured = tuple(connection.purchase_order_list_path.split("."))
+        self._list_paths = tuple(dict.fromkeys((configured, tuple(DEFAULT_LIST_PATH.split(".")))))
+        self._po_number_places = po_number_places(self.template.key_path)
         grant = ClientCredentialsGrant(
             token_url=connection.token_url,
             client_id=connection.client_id,
@@ -39,31 +62,57 @@ class JaggaerClient:
             retry=connection.retry,
             timeout_seconds=connection.timeout_seconds,
             sleep=sleep,
+            max_concurrent_requests=connection.max_concurrent_requests,
+            write_rate_per_second=connection.write_rate_per_second,
         )
 
     def close(self) -> None:
         self._http.close()
         self.tokens.close()
 
-    def ping(self) -> str:
-        body = self._checked(self._http.get_json(self.connection.purchase_order_path, {"start": 1, "limit": 1}), "list")
-        return f"authenticated and listed purchase orders ({body.get('totRecords', 0)} stored)"
+    def ping(self) -> list[str]:
+        """Authenticates, lists one document and renders the template with a sample order: one line per check."""
+        body = checked(self._http.get_json(self.connection.purchase_order_path, {"start": 1, "limit": 1}), "list")
+        page = list_page(body, self._list_paths, 1)
+        lines = [f"authenticated and listed purchase orders ({page.total} stored)"]
+        if page.items:
+            listed = self._listed(page.items[0], 1)
+            lines.append(f"read a stored document: PO number {listed.po_number} is poId {listed.po_id}")
+        sample = sample_purchase_order()
+        rendered = json.dumps(self.template.render(sample))
+        lines.append(
+            f"{self.template.source} renders a sample order with lines, schedules and distributions "
+            f"({len(rendered)} bytes); the PO number goes at {self.template.key_location}"
+        )
+        return lines
 
-    def find_purchase_order(self, po_number: str) -> str | None:
-        """The poId stored under a PO number, or None. With duplicates (made elsewhere) the oldest wins."""
-        found = [doc["poId"] for doc in self.iter_purchase_orders(f"poNumber=={po_number}")]
-        return str(min(found)) if found else None
+    def purchase_order_document(self, order: PurchaseOrder) -> dict[str, Any]:
+        return self.template.render(order)
 
-    def iter_purchase_orders(self, flt: str | None = None) -> Iterator[dict[str, Any]]:
-        def fetch(start: int) -> Page[dict[str, Any]]:
+    def find_purchase_order(self, number: str) -> str | None:
+        """The poId stored under a PO number, or None. With duplicates (made elsewhere) the oldest wins.
+
+        Documents whose PO number differs are ignored: a tenant that ignored the filter must not make the
+        connector update the wrong document.
+        """
+        listed = self.iter_purchase_orders(f"poNumber=={number}")
+        found = [document.po_id for document in listed if document.po_number == number]
+        return min(found, key=_oldest_first) if found else None
+
+    def iter_purchase_orders(self, flt: str | None = None) -> Iterator[ListedPurchaseOrder]:
+        def fetch(start: int) -> Page[ListedPurchaseOrder]:
             params: dict[str, str | int] = {"start": start, "limit": self.connection.page_size}
             if flt:
                 params["flt"] = flt
-            body = self._checked(self._http.get_json(self.connection.purchase_order_path, params), "list")
-            items = body.get("purchaseOrderList", {}).get("purchaseOrder", [])
-            returned = int(body.get("returnedRecords", len(items)))
-            has_more = start - 1 + returned < int(body.get("totRecords", 0))
-            return Page(items=items, has_more=has_more, advance=returned)
+            body = checked(self._http.get_json(self.connection.purchase_order_path, params), "list")
+            page = list_page(body, self._list_paths, start)
+            has_more = start - 1 + page.returned < page.total
+            if has_more and page.returned <= 0:
+                raise RequestRejected(
+                    SYSTEM, f"list answer at start {start} returned no documents but reports {page.total} in all"
+                )
+            items = [self._listed(item, start + offset) for offset, item in enumerate(page.items)]
+            return Page(items=items, has_more=has_more, advance=page.returned)
 
         return iterate_pages(fetch, 1, "jaggaer purchase orders")
 
@@ -73,38 +122,44 @@ class JaggaerClient:
         Without a native upsert the number is looked up first. A create whose answer was lost is checked by
         looking the number up again; if it is still absent the error stands and the next run checks again.
         """
-        po_number = str(document["poNumber"])
+        number = self.template.po_number_in(document)
+        if number is None:
+            raise ValueError(f"the document has no PO number at {self.template.key_location}")
         if self.connection.po_upsert_supported:
             return self._write("CREATEUPDATE", document)
-        target = known_id or self.find_purchase_order(po_number)
+        target = known_id or self.find_purchase_order(number)
         if target is not None:
             try:
-                return self._write("UPDATE", {**document, "poId": int(target)})
+                return self._write("UPDATE", self.template.with_po_id(document, target))
             except RequestRejected as exc:
-                if exc.code != str(_NOT_FOUND):
+                if exc.code not in {str(code) for code in self.connection.not_found_codes}:
                     raise
                 # Deleted in JAGGAER since we wrote it: the ledger's id is stale.
-                target = self.find_purchase_order(po_number)
+                target = self.find_purchase_order(number)
                 if target is not None:
-                    return self._write("UPDATE", {**document, "poId": int(target)})
+                    return self._write("UPDATE", self.template.with_po_id(document, target))
         try:
             return self._write("CREATE", document)
-        except WriteOutcomeUnknown:
-            found = self.find_purchase_order(po_number)
+        except WriteOutcomeUnknown as unknown:
+            try:
+                found = self.find_purchase_order(number)
+            except RequestRejected:
+                # The check could not be read: the outcome is still unknown, for the next run to resolve.
+                raise unknown from None
             if found is not None:
                 return found
             raise
 
+    def _listed(self, document: dict[str, Any], position: int) -> ListedPurchaseOrder:
+        what = f"list answer item {position}"
+        return ListedPurchaseOrder(
+            position=position,
+            po_id=po_id(document, what),
+            po_number=po_number(document, self._po_number_places, what),
+            document=document,
+        )
+
     def _write(self, operation: str, document: dict[str, Any]) -> str:
         body = {"purchaseOrder": {"operationCode": operation, **document}}
-        answer = self._checked(self._http.send_json("POST", self.connection.purchase_order_path, body), operation)
-        return str(answer["poId"])
-
-    def _checked(self, body: Any, what: str) -> dict[str, Any]:
-        """J1P reports application errors with HTTP 200: success needs an ok returnCode as well."""
-        if not isinstance(body, dict) or "returnCode" not in body:
-            raise RequestRejected(SYSTEM, f"{what}: answer without a returnCode envelope")
-        code = int(body["returnCode"])
-        if code not in _OK_CODES:
-            raise RequestRejected(SYSTEM, f"{what}: returnCode {code}: {body.get('returnMessage', '')}", code=str(code))
-        return body
+        answer = checked(self._http.send_json("POST", self.connection.purchase_order_path, body), operation)
+        return po_id(answer, f"{operation} answer")

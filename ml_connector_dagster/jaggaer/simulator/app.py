@@ -12,16 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ml_connector_dagster.jaggaer.simulator.purchase_orders import (
-    RC_INVALID_QUERY,
-    RC_INVALID_REQUEST,
-    RC_NOT_FOUND,
-    J1PError,
-    PurchaseOrderStats,
-    PurchaseOrderStore,
-    parse_filter,
-)
+from ml_connector_dagster.jaggaer.simulator.errors import RC_INVALID_QUERY, RC_INVALID_REQUEST, J1PError
+from ml_connector_dagster.jaggaer.simulator.purchase_orders import PurchaseOrderStats, PurchaseOrderStore, parse_filter
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
+from ml_connector_dagster.jaggaer.simulator.shapes import write_answer
 from ml_connector_dagster.simulation.faults import (
     CONTROL_PREFIX,
     FaultMiddleware,
@@ -123,13 +117,13 @@ class JaggaerSimulator:
             body = json.loads(await request.body())
         except ValueError as error:
             raise J1PError(RC_INVALID_REQUEST, "Request body is not valid JSON") from error
-        return _envelope(poId=self._store.write(body))
+        return _envelope(**write_answer(self.settings.document_shape, self._store.write(body)))
 
     async def _get_purchase_order(self, request: Request) -> Response:
         self._authorize(request)
         raw_id = request.path_params["po_id"]
         if not (raw_id.isascii() and raw_id.isdigit()):
-            raise J1PError(RC_NOT_FOUND, f"Purchase order {raw_id} not found")
+            raise self._store.not_found(raw_id)
         return _envelope(purchaseOrder=self._store.get(int(raw_id)))
 
     async def _list_purchase_orders(self, request: Request) -> Response:
@@ -139,12 +133,10 @@ class JaggaerSimulator:
         limit = min(self._positive_int(request, "limit", self.settings.default_page_size), self.settings.max_page_size)
         flt = request.query_params.get("flt", "").strip()
         total, documents = self._store.page(parse_filter(flt) if flt else [], start, limit)
-        return _envelope(
-            totRecords=total,
-            returnedRecords=len(documents),
-            startAt=start,
-            purchaseOrderList={"purchaseOrder": documents},
-        )
+        listed: Any = documents
+        for member in reversed(self.settings.list_wrapper.split(".")):
+            listed = {member: listed}
+        return _envelope(totRecords=total, returnedRecords=len(documents), startAt=start, **listed)
 
     @staticmethod
     def _positive_int(request: Request, name: str, default: int) -> int:

@@ -9,27 +9,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel
 
+from ml_connector_dagster.jaggaer.simulator.errors import (
+    RC_DUPLICATE,
+    RC_INVALID_QUERY,
+    RC_INVALID_REQUEST,
+    RC_UNSUPPORTED_OPERATION,
+    J1PError,
+)
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
-
-RC_UNSUPPORTED_OPERATION = 10
-RC_INVALID_REQUEST = 20
-RC_DUPLICATE = 30
-RC_NOT_FOUND = 40
-RC_INVALID_QUERY = 50
+from ml_connector_dagster.jaggaer.simulator.shapes import header_fields, parse_write, stamped
 
 # Large and far from 1 so a client that confuses poId with a line number or a list index fails visibly.
 _FIRST_PO_ID = 7_000_000_001
-
-
-class J1PError(Exception):
-    """An application error: J1P answers these with HTTP 200 and a non-zero returnCode."""
-
-    def __init__(self, return_code: int, message: str) -> None:
-        super().__init__(message)
-        self.return_code = return_code
-        self.message = message
 
 
 class PurchaseOrderStats(BaseModel):
@@ -37,25 +30,6 @@ class PurchaseOrderStats(BaseModel):
     distinct_po_numbers: int
     duplicates: int
     writes: int
-
-
-class _PurchaseOrderWrite(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    operationCode: str
-    poNumber: str
-    poId: int | None = None
-
-    @field_validator("poNumber")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
-
-
-class _WriteRequest(BaseModel):
-    purchaseOrder: _PurchaseOrderWrite
 
 
 def _parse_time(value: str) -> datetime:
@@ -139,47 +113,49 @@ class PurchaseOrderStore:
 
     def write(self, body: Any) -> int:
         """Applies one `{"purchaseOrder": {...}}` request; returns the poId written."""
-        try:
-            request = _WriteRequest.model_validate(body)
-        except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors())
-            raise J1PError(RC_INVALID_REQUEST, f"Invalid purchase order: {problems}") from error
-        order = request.purchaseOrder
-        document = {k: v for k, v in body["purchaseOrder"].items() if k != "operationCode"}
+        order = parse_write(body, self._settings.document_shape)
         with self._lock:
-            if order.operationCode == "CREATE":
-                return self._create(document)
-            if order.operationCode == "UPDATE":
-                if order.poId is None:
-                    raise J1PError(RC_INVALID_REQUEST, "Invalid purchase order: purchaseOrder.poId: required")
-                return self._replace(order.poId, document)
-            if order.operationCode == "CREATEUPDATE" and self._settings.po_upsert_supported:
-                existing = self._ids_with_number(order.poNumber)
-                return self._replace(existing[0], document) if existing else self._create(document)
-            raise J1PError(RC_UNSUPPORTED_OPERATION, f"Unsupported operationCode {order.operationCode}")
+            if order.operation == "CREATE":
+                return self._create(order.po_number, order.document)
+            if order.operation == "UPDATE":
+                if order.po_id is None:
+                    where = "header.poId" if self._settings.document_shape == "header" else "poId"
+                    raise J1PError(RC_INVALID_REQUEST, f"Invalid purchase order: purchaseOrder.{where}: required")
+                return self._replace(order.po_id, order.po_number, order.document)
+            if order.operation == "CREATEUPDATE" and self._settings.po_upsert_supported:
+                existing = self._ids_with_number(order.po_number)
+                if existing:
+                    return self._replace(existing[0], order.po_number, order.document)
+                return self._create(order.po_number, order.document)
+            raise J1PError(RC_UNSUPPORTED_OPERATION, f"Unsupported operationCode {order.operation}")
 
     def get(self, po_id: int) -> dict[str, Any]:
         with self._lock:
             if po_id not in self._documents:
-                raise J1PError(RC_NOT_FOUND, f"Purchase order {po_id} not found")
+                raise self.not_found(po_id)
             return copy.deepcopy(self._documents[po_id])
+
+    def not_found(self, po_id: object) -> J1PError:
+        return J1PError(self._settings.not_found_code, f"Purchase order {po_id} not found")
 
     def page(self, terms: list[_Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """The total matching and the `limit` documents from 1-based position `start`, in poId order."""
         with self._lock:
-            matching = [d for d in self._documents.values() if all(t.matches(d) for t in terms)]
+            matching = [d for d in self._documents.values() if all(t.matches(self._fields(d)) for t in terms)]
             return len(matching), copy.deepcopy(matching[start - 1 : start - 1 + limit])
 
     def documents(self, po_number: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                copy.deepcopy(d) for d in self._documents.values() if po_number is None or d["poNumber"] == po_number
+                copy.deepcopy(d)
+                for d in self._documents.values()
+                if po_number is None or self._fields(d)["poNumber"] == po_number
             ]
 
     def stats(self) -> PurchaseOrderStats:
         with self._lock:
             stored = len(self._documents)
-            distinct = len({d["poNumber"] for d in self._documents.values()})
+            distinct = len({self._fields(d)["poNumber"] for d in self._documents.values()})
             return PurchaseOrderStats(
                 stored=stored, distinct_po_numbers=distinct, duplicates=stored - distinct, writes=self._writes
             )
@@ -190,16 +166,19 @@ class PurchaseOrderStore:
             self._documents.clear()
             self._writes = 0
 
-    def _create(self, document: dict[str, Any]) -> int:
-        self._check_number_free(document["poNumber"], None)
+    def _fields(self, document: dict[str, Any]) -> dict[str, Any]:
+        return header_fields(document, self._settings.document_shape)
+
+    def _create(self, po_number: str, document: dict[str, Any]) -> int:
+        self._check_number_free(po_number, None)
         po_id = next(self._ids)
         self._store(po_id, document)
         return po_id
 
-    def _replace(self, po_id: int, document: dict[str, Any]) -> int:
+    def _replace(self, po_id: int, po_number: str, document: dict[str, Any]) -> int:
         if po_id not in self._documents:
-            raise J1PError(RC_NOT_FOUND, f"Purchase order {po_id} not found")
-        self._check_number_free(document["poNumber"], po_id)
+            raise self.not_found(po_id)
+        self._check_number_free(po_number, po_id)
         self._store(po_id, document)
         return po_id
 
@@ -210,11 +189,12 @@ class PurchaseOrderStore:
             raise J1PError(RC_DUPLICATE, f"Purchase order number {po_number} already exists")
 
     def _ids_with_number(self, po_number: str) -> list[int]:
-        return [po_id for po_id, d in self._documents.items() if d["poNumber"] == po_number]
+        return [po_id for po_id, d in self._documents.items() if self._fields(d)["poNumber"] == po_number]
 
     def _store(self, po_id: int, document: dict[str, Any]) -> None:
         # Strictly increasing, so an UPDATE always moves lastModTime and `>=` windows see every change.
         now = max(datetime.now(UTC), self._last_time + timedelta(milliseconds=1))
         self._last_time = now
-        self._documents[po_id] = {**copy.deepcopy(document), "poId": po_id, "lastModTime": _format_time(now)}
+        shape = self._settings.document_shape
+        self._documents[po_id] = stamped(copy.deepcopy(document), shape, po_id, _format_time(now))
         self._writes += 1

@@ -23,3 +23,12 @@ class JaggaerSimSettings(BaseModel):
     # [unverified] J1P publishes no page sizes; a client must advance by `returnedRecords`, not by `limit`.
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
+    # J1P PO schemas are provisioned per tenant. "flat": header fields at the top of the document, as the
+    # connector's default template writes them. "header": header fields (poNumber, poId, lastModTime too) under
+    # `header`, lines in `lineList: {line: [...]}`, nothing else accepted at the top; write answers carry
+    # `header.poId`.
+    document_shape: Literal["flat", "header"] = "flat"
+    # [unverified] the returnCode for an unknown poId; public clients have seen 40.
+    not_found_code: int = 40
+    # Where list answers put their documents, as dotted members.
+    list_wrapper: str = Field(default="purchaseOrderList.purchaseOrder", pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
