@@ -1,13 +1,19 @@
-"""Reads Oracle Fusion REST collections: pinned framework version, ordered windows, offset paging."""
+"""Reads Oracle Fusion REST collections: pinned framework version, keyset-paged windows, children expanded."""
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector_dagster.fusion.connection import FusionConnection
+from ml_connector_dagster.fusion.probe import ping
+from ml_connector_dagster.fusion.purchase_orders import PurchaseOrderMapping
+from ml_connector_dagster.fusion.query import Cursor, WindowQuery
+from ml_connector_dagster.fusion.resources import ChildCollection, WindowedResource, expand_of
 from ml_connector_dagster.http.client import ApiClient, Authorizer
-from ml_connector_dagster.http.paging import Page, iterate_pages
+from ml_connector_dagster.http.errors import RequestRejected
+from ml_connector_dagster.http.paging import Page, iterate_keyset, iterate_pages, read_ahead
 from ml_connector_dagster.http.tokens import (
     BasicAuthorizer,
     BearerAuthorizer,
@@ -18,13 +24,6 @@ from ml_connector_dagster.http.tokens import (
 
 SYSTEM = "fusion"
 Item = dict[str, Any]
-
-# Child collections in the order they nest under a purchase order, each with its primary key for a stable order.
-_PO_CHILDREN: tuple[tuple[str, str], ...] = (
-    ("lines", "POLineId"),
-    ("schedules", "LineLocationId"),
-    ("distributions", "PODistributionId"),
-)
 
 
 class FusionClient:
@@ -52,7 +51,7 @@ class FusionClient:
         else:
             assert connection.username and connection.password
             authorizer = BasicAuthorizer(connection.username, connection.password)
-        self._http = ApiClient(
+        self.http = ApiClient(
             SYSTEM,
             connection.resources_url,
             authorizer,
@@ -60,51 +59,120 @@ class FusionClient:
             timeout_seconds=connection.timeout_seconds,
             headers={"REST-Framework-Version": str(connection.framework_version)},
             sleep=sleep,
+            max_concurrent_requests=connection.max_concurrent_requests,
         )
 
+    def ping(self) -> list[str]:
+        """Checks credentials, the attributes the mapping needs and the keyset form; raises CheckFailed."""
+        return ping(self.http, self.connection, PurchaseOrderMapping(self.connection.attribute_names))
+
     def close(self) -> None:
-        self._http.close()
+        self.http.close()
         if self.tokens is not None:
             self.tokens.close()
 
-    def ping(self) -> str:
-        body = self._http.get_json("purchaseOrders", {"limit": 1, "onlyData": "true"})
-        return f"authenticated and read purchaseOrders ({len(body.get('items', []))} item on the first page)"
+    def iter_window(self, resource: WindowedResource, lo: datetime, hi: datetime) -> Iterator[Item]:
+        """Items changed in [lo, hi), in (change time, key) order, each with its child collections as lists.
 
-    def iter_purchase_orders(self, lo: datetime, hi: datetime) -> Iterator[Item]:
-        """Headers with LastUpdateDate in [lo, hi), oldest first, each with lines → schedules → distributions.
-
-        Children are re-read for every changed header: whether a child change moves the header's
-        LastUpdateDate is unverified.
+        Keyset paging: every page after the first starts strictly after the last row read, offset 0, so a row
+        edited mid-read (it leaves the window) never shifts the rows behind it out of reach.
         """
-        q = f"LastUpdateDate >= '{self._literal(lo)}' and LastUpdateDate < '{self._literal(hi)}'"
-        params = {"q": q, "orderBy": "LastUpdateDate:asc,POHeaderId:asc"}
-        for header in self._iter_collection("purchaseOrders", params):
-            yield self._with_children(header, _PO_CHILDREN)
+        with_children = self.connection.children == "expand" and resource.children
+        page_size = self.connection.expanded_page_size if with_children else self.connection.page_size
+        params: dict[str, str | int] = {
+            "orderBy": f"{resource.changed_at}:asc,{resource.key}:asc",
+            "limit": page_size,
+            "offset": 0,
+        }
+        if with_children:
+            params["expand"] = expand_of(resource.children)
+        window = WindowQuery(resource, lo, hi, self.connection.datetime_literal)
 
-    def _with_children(self, item: Item, children: tuple[tuple[str, str], ...]) -> Item:
-        if not children:
-            return item
-        (name, key), rest = children[0], children[1:]
-        href = _child_href(item, name)
-        rows = [self._with_children(child, rest) for child in self._iter_collection(href, {"orderBy": f"{key}:asc"})]
-        return {**item, name: rows}
+        def fetch(cursor: Cursor | None) -> Page[Item]:
+            if cursor is not None and self.connection.keyset_form == "flat":
+                ties = self._page(
+                    resource.name, {**params, "q": window.ties_after(cursor), "orderBy": f"{resource.key}:asc"}
+                )
+                if ties.items:
+                    return Page(items=ties.items, has_more=True)
+                return self._page(resource.name, {**params, "q": window.after_instant(cursor)})
+            return self._page(resource.name, {**params, "q": window.after(cursor) if cursor else window.first()})
 
-    def _iter_collection(self, url: str, params: dict[str, str]) -> Iterator[Item]:
+        rows = iterate_keyset(fetch, window.cursor_of, f"fusion {resource.name}")
+        if with_children:
+            completed = (self._complete(row, resource.children) for row in rows)
+        else:
+            completed = self._with_linked_children(rows, resource.children)
+        yield from read_ahead(completed, 2 * page_size, f"fusion {resource.name}")
+
+    def _page(self, url: str, params: dict[str, str | int]) -> Page[Item]:
+        body = self.http.get_json(url, params)
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise RequestRejected(SYSTEM, f"GET {url} answered without an items list")
+        return Page(items=body["items"], has_more=bool(body.get("hasMore")), advance=int(body.get("count", 0)))
+
+    def _complete(self, item: Item, children: tuple[ChildCollection, ...]) -> Item:
+        """Expanded children as plain lists; a collection that says `hasMore` is read whole from its own link."""
+        completed = dict(item)
+        for child in children:
+            value = item.get(child.name)
+            if isinstance(value, list):  # before framework v3, expanded children were plain arrays
+                rows = value
+            elif isinstance(value, dict) and isinstance(value.get("items"), list) and not value.get("hasMore"):
+                rows = value["items"]
+            else:
+                # Paged beyond the first page, or not expanded at all: read the whole collection in key order.
+                href = _link(value, "self") if isinstance(value, dict) else None
+                completed[child.name] = self._read_children(href or _child_href(item, child.name), child)
+                continue
+            completed[child.name] = [self._complete(row, child.children) for row in rows]
+        return completed
+
+    def _read_children(self, href: str, child: ChildCollection) -> list[Item]:
+        params: dict[str, str | int] = {"orderBy": f"{child.key}:asc", "limit": self.connection.page_size}
+        if child.children:
+            params["expand"] = child.expand_below
+
         def fetch(offset: int) -> Page[Item]:
-            body = self._http.get_json(url, {**params, "limit": self.connection.page_size, "offset": offset})
-            items = body.get("items", [])
-            return Page(items=items, has_more=bool(body.get("hasMore")), advance=int(body.get("count", len(items))))
+            return self._page(href, {**params, "offset": offset})
 
-        return iterate_pages(fetch, 0, f"fusion {url}")
+        return [self._complete(row, child.children) for row in iterate_pages(fetch, 0, f"fusion {href}")]
 
-    def _literal(self, moment: datetime) -> str:
-        text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return text + ("Z" if self.connection.datetime_literal == "z" else "+00:00")
+    def _with_linked_children(self, rows: Iterator[Item], children: tuple[ChildCollection, ...]) -> Iterator[Item]:
+        """One request per header and child collection, several in flight: the fallback for pods whose `expand`
+        misbehaves. A bounded read-ahead keeps memory flat."""
+        if not children:
+            yield from rows
+            return
+
+        def complete(row: Item) -> Item:
+            return {
+                **row,
+                **{child.name: self._read_children(_child_href(row, child.name), child) for child in children},
+            }
+
+        workers = self.http.max_concurrent_requests
+        with ThreadPoolExecutor(workers, thread_name_prefix="fusion-children") as pool:
+            pending = []
+            for row in rows:
+                pending.append(pool.submit(complete, row))
+                if len(pending) >= workers * 4:
+                    yield pending.pop(0).result()
+            for future in pending:
+                yield future.result()
+
+
+def _link(collection: dict[str, Any], rel: str) -> str | None:
+    for link in collection.get("links", []):
+        if isinstance(link, dict) and link.get("rel") == rel and link.get("href"):
+            return str(link["href"])
+    return None
 
 
 def _child_href(item: Item, name: str) -> str:
     for link in item.get("links", []):
-        if link.get("rel") == "child" and link.get("name") == name:
+        if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == name:
             return str(link["href"])
-    raise LookupError(f"fusion item has no '{name}' child link; request items with links (onlyData must be off)")
+    raise RequestRejected(
+        SYSTEM, f"an item has no '{name}' child link to read its {name} from (links must not be switched off)"
+    )

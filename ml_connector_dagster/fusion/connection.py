@@ -1,9 +1,12 @@
-"""How to reach one Oracle Fusion pod: URLs, auth choice, REST framework pin, paging size."""
+"""How to reach one Oracle Fusion pod: URLs, auth choice, REST framework pin, paging, attribute names."""
 
-from typing import Literal, Self
+import json
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
+from ml_connector_dagster.fusion.purchase_orders import check_attribute_overrides
+from ml_connector_dagster.fusion.query import DatetimeLiteral
 from ml_connector_dagster.http.retry import RetryPolicy
 
 
@@ -24,11 +27,35 @@ class FusionConnection(BaseModel):
     # Versions are not backward compatible; below 4 errors are not JSON and an `and` filter can silently match nothing.
     framework_version: int = Field(default=6, ge=4)
     # Which datetime literal form `q` accepts is unverified against a live pod, hence a setting.
-    datetime_literal: Literal["offset", "z"] = "offset"
+    datetime_literal: DatetimeLiteral = "offset"
     page_size: int = Field(default=499, ge=1, le=499)
+    # How a window is paged by (LastUpdateDate, key): `nested` sends one `q` with `or` and parentheses; `flat`
+    # sends only `and` terms, at the cost of one extra request per page. Which forms a pod accepts is not
+    # fully documented: `ml-connector ping fusion` probes the chosen one.
+    keyset_form: Literal["nested", "flat"] = "nested"
+    # `expand`: children arrive inside the header page; `links`: one request per header for its children.
+    children: Literal["expand", "links"] = "expand"
+    # Headers per page when children are expanded: each one carries its whole tree, so pages are heavier.
+    expanded_page_size: int = Field(default=250, ge=1, le=499)
+    max_concurrent_requests: int = Field(default=4, ge=1, le=64)
+    # `"<resource>.<documented attribute>": "<attribute on this pod>"`, e.g. {"lines.Price": "UnitPrice"}.
+    attribute_names: dict[str, str] = {}
     timeout_seconds: float = Field(default=120.0, gt=0)
     token_refresh_margin_seconds: int = Field(default=300, ge=0)
     retry: RetryPolicy = RetryPolicy()
+
+    @field_validator("attribute_names", mode="before")
+    @classmethod
+    def _attribute_names(cls, value: Any) -> Any:
+        # Profiles keep settings as text, so the mapping arrives as a JSON object string.
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError('must be a JSON object such as {"lines.Price": "UnitPrice"}') from None
+        if isinstance(value, dict):
+            check_attribute_overrides(value)
+        return value
 
     @model_validator(mode="after")
     def _auth_complete(self) -> Self:

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from ml_connector_dagster.fusion.client import FusionClient
-from ml_connector_dagster.fusion.purchase_orders import record_key, to_purchase_order
+from ml_connector_dagster.fusion.purchase_orders import PurchaseOrderMapping
 from ml_connector_dagster.records import PurchaseOrder
 
 
@@ -13,17 +13,18 @@ class FusionPurchaseOrderFeed:
     system = "fusion"
     entity = "purchase_orders"
 
-    def __init__(self, client: FusionClient) -> None:
+    def __init__(self, client: FusionClient, mapping: PurchaseOrderMapping | None = None) -> None:
         self.client = client
+        self.mapping = mapping or PurchaseOrderMapping(client.connection.attribute_names)
 
     def changed(self, lo: datetime, hi: datetime) -> Iterator[dict[str, Any]]:
-        return self.client.iter_purchase_orders(lo, hi)
+        return self.client.iter_window(self.mapping.resource, lo, hi)
 
-    def convert(self, raw: dict[str, Any]) -> PurchaseOrder:
-        return to_purchase_order(raw)
+    def convert(self, raw: dict[str, Any]) -> tuple[PurchaseOrder, list[str]]:
+        return self.mapping.convert(raw)
 
     def record_key(self, raw: dict[str, Any]) -> str:
-        return record_key(raw)
+        return self.mapping.record_key(raw)
 
     def natural_key(self, record: PurchaseOrder) -> str:
         return record.order_number

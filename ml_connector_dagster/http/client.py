@@ -14,6 +14,7 @@ from ml_connector_dagster.http.errors import (
     TransientError,
     WriteOutcomeUnknown,
 )
+from ml_connector_dagster.http.pacing import RequestPacer
 from ml_connector_dagster.http.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
 USER_AGENT = "ml-connector-dagster/0.1 (+https://github.com/ml-connector)"
@@ -26,8 +27,9 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class Authorizer(Protocol):
     def headers(self) -> dict[str, str]: ...
 
-    def renew_after_unauthorized(self) -> bool:
-        """Drops the credential the server refused; True when a retry with a fresh one makes sense."""
+    def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
+        """Drops the credential the server refused (`sent` are the headers it refused); True when a retry with
+        a fresh one makes sense."""
         ...
 
 
@@ -35,7 +37,7 @@ class NoAuthorizer:
     def headers(self) -> dict[str, str]:
         return {}
 
-    def renew_after_unauthorized(self) -> bool:
+    def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
         return False
 
 
@@ -56,8 +58,9 @@ def describe_error_body(response: httpx.Response) -> str:
 
 
 class ApiClient:
-    """One system's HTTP session. Reads retry on 429/5xx/network errors; writes are never resent once
-    they may have reached the server: they raise WriteOutcomeUnknown for the caller to check."""
+    """One system's HTTP session, safe to share between threads. Reads retry on 429/5xx/network errors;
+    writes are never resent once they may have reached the server: they raise WriteOutcomeUnknown for the
+    caller to check. At most `max_concurrent_requests` are in flight; a 429 pauses every thread."""
 
     def __init__(
         self,
@@ -68,16 +71,26 @@ class ApiClient:
         timeout_seconds: float = 60.0,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_concurrent_requests: int = 4,
+        write_rate_per_second: float | None = None,
     ) -> None:
         self.system = system
         self._authorizer = authorizer or NoAuthorizer()
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self.pacer = RequestPacer(max_concurrent_requests, write_rate_per_second, sleep)
         self._http = httpx.Client(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+            limits=httpx.Limits(
+                max_connections=max_concurrent_requests, max_keepalive_connections=max_concurrent_requests
+            ),
         )
+
+    @property
+    def max_concurrent_requests(self) -> int:
+        return self.pacer.max_concurrent_requests
 
     def close(self) -> None:
         self._http.close()
@@ -110,15 +123,17 @@ class ApiClient:
         attempt = 0
         while True:
             attempt += 1
+            auth_headers = self._authorizer.headers()
             try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    content=content,
-                    data=data,
-                    headers={**self._authorizer.headers(), **(headers or {})},
-                )
+                with self.pacer.slot(write):
+                    response = self._http.request(
+                        method,
+                        url,
+                        params=params,
+                        content=content,
+                        data=data,
+                        headers={**auth_headers, **(headers or {})},
+                    )
             except httpx.TransportError as exc:
                 if write and not isinstance(exc, _NOT_SENT):
                     raise WriteOutcomeUnknown(
@@ -133,7 +148,7 @@ class ApiClient:
 
             status = response.status_code
             if status == 401:
-                if not renewed and self._authorizer.renew_after_unauthorized():
+                if not renewed and self._authorizer.renew_after_unauthorized(auth_headers):
                     renewed = True
                     continue
                 reason = describe_error_body(response)
@@ -143,8 +158,11 @@ class ApiClient:
                     raise WriteOutcomeUnknown(self.system, f"{what} answered {status} after sending", status)
                 if attempt >= self._retry.max_attempts:
                     raise TransientError(self.system, f"{what} gave up after {attempt} attempts: HTTP {status}", status)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                self._sleep(self._retry.delay(attempt, retry_after))
+                delay = self._retry.delay(attempt, parse_retry_after(response.headers.get("Retry-After")))
+                if status == 429:
+                    self.pacer.pause(delay)
+                else:
+                    self._sleep(delay)
                 continue
             if status >= 400:
                 reason = describe_error_body(response)

@@ -29,3 +29,7 @@ class WriteOutcomeUnknown(ConnectorHttpError):
 
     Never retried blindly: the caller checks the target for the record first.
     """
+
+
+class CheckFailed(ConnectorHttpError):
+    """The system answered, but not the way this connection is configured to need (a `ping` finding)."""

@@ -3,7 +3,7 @@
 import base64
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -115,20 +115,32 @@ class TokenProvider:
         self._margin = refresh_margin
         self._clock = clock
         self._lock = threading.Lock()
+        self._token: AccessToken | None = None
         self.fetch_count = 0
 
     def bearer(self) -> str:
         with self._lock:
-            token = self._cache.load()
-            if token is None or token.expires_at - self._margin <= self._clock():
-                token = self._grant.fetch(self._http, self._clock())
-                self.fetch_count += 1
-                self._cache.save(token)
-            return token.value.get_secret_value()
+            # The shared cache is read only when this process's own copy needs renewing: reading it on every
+            # request would cost a store round trip per call.
+            if not self._fresh(self._token):
+                self._token = self._cache.load()
+                if not self._fresh(self._token):
+                    self._token = self._grant.fetch(self._http, self._clock())
+                    self.fetch_count += 1
+                    self._cache.save(self._token)
+            assert self._token is not None
+            return self._token.value.get_secret_value()
 
-    def invalidate(self) -> None:
+    def invalidate(self, refused: str | None = None) -> None:
+        """Drops the token the server refused. Another thread may already have replaced it: keep that one."""
         with self._lock:
+            if refused is not None and self._token is not None and self._token.value.get_secret_value() != refused:
+                return
+            self._token = None
             self._cache.forget()
+
+    def _fresh(self, token: AccessToken | None) -> bool:
+        return token is not None and token.expires_at - self._margin > self._clock()
 
     def close(self) -> None:
         self._http.close()
@@ -141,8 +153,8 @@ class BearerAuthorizer:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._tokens.bearer()}"}
 
-    def renew_after_unauthorized(self) -> bool:
-        self._tokens.invalidate()
+    def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
+        self._tokens.invalidate(refused=sent.get("Authorization", "").removeprefix("Bearer "))
         return True
 
 
@@ -154,5 +166,5 @@ class BasicAuthorizer:
     def headers(self) -> dict[str, str]:
         return {"Authorization": self._header}
 
-    def renew_after_unauthorized(self) -> bool:
+    def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
         return False

@@ -12,6 +12,7 @@ from ml_connector_dagster.store.models import (
     AuditRow,
     AuditStatus,
     CachedToken,
+    Intent,
     LedgerEntry,
     QuarantineEntry,
     QuarantineRow,
@@ -19,6 +20,7 @@ from ml_connector_dagster.store.models import (
     SeenVersion,
     StagedRecord,
     StoredCredentials,
+    Written,
 )
 from ml_connector_dagster.store.quarantine import Quarantine
 from ml_connector_dagster.store.staging import Staging
@@ -40,6 +42,7 @@ __all__ = [
     "AuditTrail",
     "CachedToken",
     "CredentialVault",
+    "Intent",
     "Ledger",
     "LedgerEntry",
     "MasterKeyError",
@@ -55,6 +58,7 @@ __all__ = [
     "StoredCredentials",
     "UTCDateTime",
     "UnsupportedDatabaseError",
+    "Written",
     "create_store_engine",
     "generate_key",
     "migrate",

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Engine, Row, or_, select
 
 from ml_connector_dagster.store.audit import insert_audit
 from ml_connector_dagster.store.database import upsert_insert
-from ml_connector_dagster.store.models import AuditEntry, LedgerEntry, RecordRef, SeenVersion
+from ml_connector_dagster.store.models import AuditEntry, Intent, LedgerEntry, RecordRef, SeenVersion, Written
 from ml_connector_dagster.store.tables import ledger
 
 _KEY = ["source_system", "target_system", "entity", "source_key"]
@@ -90,49 +90,58 @@ class Ledger:
             )
             connection.execute(statement, rows)
 
-    def record_intent(
-        self, ref: RecordRef, natural_key: str, version: datetime, payload_hash: str, run_id: str
-    ) -> None:
-        """Announce a write before making it; committed at once so a crash mid-call leaves a trace."""
+    def record_intents(self, intents: Sequence[Intent], run_id: str) -> None:
+        """Announce a batch of writes before making them, in one transaction committed before the first call."""
+        if not intents:
+            return
         now = datetime.now(UTC)
-        intent = {
-            "natural_key": natural_key,
-            "intent_version": version,
-            "intent_hash": payload_hash,
-            "intent_run_id": run_id,
-            "intent_at": now,
-            "updated_at": now,
-        }
+        rows = [
+            {
+                **intent.ref.model_dump(),
+                "natural_key": intent.natural_key,
+                "intent_version": intent.version,
+                "intent_hash": intent.payload_hash,
+                "intent_run_id": run_id,
+                "intent_at": now,
+                "updated_at": now,
+            }
+            for intent in intents
+        ]
         with self._engine.begin() as connection:
-            self._upsert(connection, ref, intent)
+            self._upsert(
+                connection, rows, ["natural_key", "intent_version", "intent_hash", "intent_run_id", "intent_at"]
+            )
 
-    def record_written(
+    def record_outcomes(
         self,
-        ref: RecordRef,
-        version: datetime,
-        payload_hash: str,
-        target_id: str,
         run_id: str,
-        audit: AuditEntry,
+        written: Sequence[Written] = (),
+        cleared: Sequence[RecordRef] = (),
+        audit: Sequence[AuditEntry] = (),
     ) -> None:
-        """Record a write's outcome and its audit row in one transaction, so they cannot disagree."""
-        outcome = {
-            "written_version": version,
-            "written_hash": payload_hash,
-            "target_id": target_id,
-            "last_run_id": run_id,
-            "updated_at": datetime.now(UTC),
-            **_NO_INTENT,
-        }
-        with self._engine.begin() as connection:
-            self._upsert(connection, ref, outcome)
-            insert_audit(connection, [audit])
+        """A batch's outcomes in one transaction, so the ledger and the audit trail cannot disagree.
 
-    def clear_intent(self, ref: RecordRef, run_id: str, audit: AuditEntry) -> None:
-        """Close an intent whose write was proven not to have happened, or was rejected, with its audit row."""
+        `written`: confirmed writes (their intents close). `cleared`: intents closed because the write was
+        proven not to have happened or was refused. Intents of writes whose outcome is unknown are left open.
+        """
+        now = datetime.now(UTC)
+        closed = {**_NO_INTENT, "last_run_id": run_id, "updated_at": now}
         with self._engine.begin() as connection:
-            self._upsert(connection, ref, {"last_run_id": run_id, "updated_at": datetime.now(UTC), **_NO_INTENT})
-            insert_audit(connection, [audit])
+            if written:
+                rows = [
+                    {
+                        **item.ref.model_dump(),
+                        **closed,
+                        "written_version": item.version,
+                        "written_hash": item.payload_hash,
+                        "target_id": item.target_id,
+                    }
+                    for item in written
+                ]
+                self._upsert(connection, rows, [*closed, "written_version", "written_hash", "target_id"])
+            if cleared:
+                self._upsert(connection, [{**ref.model_dump(), **closed} for ref in cleared], list(closed))
+            insert_audit(connection, audit)
 
     def open_intents(self, source_system: str, target_system: str, entity: str) -> list[LedgerEntry]:
         """Writes announced but never resolved, oldest first: each needs a look at the target."""
@@ -150,6 +159,10 @@ class Ledger:
             return [_entry(row) for row in connection.execute(statement)]
 
     @staticmethod
-    def _upsert(connection: Connection, ref: RecordRef, values: dict[str, Any]) -> None:
-        statement = upsert_insert(connection, ledger).on_conflict_do_update(index_elements=_KEY, set_=values)
-        connection.execute(statement.values(**ref.model_dump(), **values))
+    def _upsert(connection: Connection, rows: list[dict[str, Any]], columns: list[str]) -> None:
+        insert = upsert_insert(connection, ledger)
+        statement = insert.on_conflict_do_update(
+            index_elements=_KEY,
+            set_={name: insert.excluded[name] for name in {*columns, "updated_at"}},
+        )
+        connection.execute(statement, rows)

@@ -66,6 +66,24 @@ class LedgerEntry(_Row):
         return self.intent_at is not None
 
 
+class Intent(_Row):
+    """A write about to be made: committed before the call, so a crash mid-call leaves a trace."""
+
+    ref: RecordRef
+    natural_key: str
+    version: AwareDatetime
+    payload_hash: str
+
+
+class Written(_Row):
+    """A write the target confirmed."""
+
+    ref: RecordRef
+    version: AwareDatetime
+    payload_hash: str
+    target_id: str
+
+
 class AuditEntry(_Row):
     run_id: str
     system: str

@@ -15,8 +15,9 @@ class SourceFeed(Protocol):
         """Raw records whose source version lies in [lo, hi), oldest first."""
         ...
 
-    def convert(self, raw: dict[str, Any]) -> BaseModel:
-        """The canonical record; raises InvalidRecord naming the record and field."""
+    def convert(self, raw: dict[str, Any]) -> tuple[BaseModel, list[str]]:
+        """The canonical record and the optional source attributes it lacked (`<resource>.<attribute>`, once
+        per row lacking it); raises InvalidRecord naming the record and field."""
         ...
 
     def record_key(self, raw: dict[str, Any]) -> str: ...
@@ -29,7 +30,8 @@ class SourceFeed(Protocol):
 class TargetSink(Protocol):
     system: str
     record_type: type[BaseModel]
+    concurrency: int  # writes the engine may have in flight at once (never two of one key)
 
     def write(self, record: BaseModel, known_id: str | None) -> str:
-        """Creates or updates the record idempotently; returns the target's id."""
+        """Creates or updates the record idempotently; returns the target's id. Called from several threads."""
         ...

@@ -25,23 +25,28 @@ class Pull:
         self.feed = feed
         self.target_system = target_system
         self.run_id = run_id
+        # Counts so far: still true when the run is interrupted part-way.
+        self.report = FlowReport()
 
     def run(self, lo: datetime, hi: datetime) -> FlowReport:
-        report = FlowReport()
+        report = self.report
         batch = _Batch()
-        for raw in self.feed.changed(lo, hi):
-            report.counts.pulled += 1
-            self._take(raw, batch, report)
-            if len(batch) >= BATCH_SIZE:
-                self._flush(batch, report)
-                batch = _Batch()
-        self._flush(batch, report)
+        try:
+            for raw in self.feed.changed(lo, hi):
+                report.counts.pulled += 1
+                self._take(raw, batch, report)
+                if len(batch) >= BATCH_SIZE:
+                    self._flush(batch, report)
+                    batch = _Batch()
+        finally:
+            # Interrupted or failed mid-read: what was read is kept, so the counts reported are what happened.
+            self._flush(batch, report)
         return report
 
     def _take(self, raw: dict[str, Any], batch: "_Batch", report: FlowReport) -> None:
         feed = self.feed
         try:
-            record = feed.convert(raw)
+            record, missing = feed.convert(raw)
         except InvalidRecord as bad:
             batch.quarantined.append(
                 QuarantineEntry(
@@ -60,6 +65,7 @@ class Pull:
                 PreviewRow(key=bad.record_key, natural_key="", version="", outcome="quarantined", detail=bad.reason)
             )
             return
+        report.count_missing(missing)
         key, natural, version, digest = (
             feed.record_key(raw),
             feed.natural_key(record),

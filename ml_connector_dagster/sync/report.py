@@ -30,6 +30,8 @@ class FlowReport(BaseModel):
     counts: SyncCounts = SyncCounts()
     preview: list[PreviewRow] = []
     problems: list[str] = []  # the first few quarantine/failure reasons, verbatim
+    # Optional source attributes that never arrived: `<resource>.<attribute>` → rows lacking it.
+    missing: dict[str, int] = {}
 
     preview_limit: int = 10
     problem_limit: int = 10
@@ -41,3 +43,14 @@ class FlowReport(BaseModel):
     def add_problem(self, reason: str) -> None:
         if len(self.problems) < self.problem_limit:
             self.problems.append(reason)
+
+    def count_missing(self, labels: list[str]) -> None:
+        for label in labels:
+            self.missing[label] = self.missing.get(label, 0) + 1
+
+    def missing_line(self) -> str:
+        """`UnitPrice on 4,069 lines; Buyer on 3 purchaseOrders`, most frequent first."""
+        ordered = sorted(self.missing.items(), key=lambda item: (-item[1], item[0]))
+        return "; ".join(
+            f"{label.partition('.')[2]} on {count:,} {label.partition('.')[0]}" for label, count in ordered
+        )

@@ -4,7 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ml_connector_dagster.store import AuditEntry, AuditStatus, LedgerEntry, RecordRef, SeenVersion, Store
+from ml_connector_dagster.store import (
+    AuditEntry,
+    AuditStatus,
+    Intent,
+    LedgerEntry,
+    RecordRef,
+    SeenVersion,
+    Store,
+    Written,
+)
 from ml_connector_dagster.store import ledger as ledger_module
 
 V1 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -62,14 +71,23 @@ def test_get_many_chunks_large_key_lists_and_omits_unknown_keys(store: Store) ->
     )
 
 
-def test_intent_then_written_clears_the_intent_and_audits_the_write(store: Store) -> None:
-    store.ledger.record_intent(REF, "PO-300", V2, "h2", "run-1")
+def _intent(ref: RecordRef = REF, version: datetime = V2, payload_hash: str = "h2") -> Intent:
+    return Intent(ref=ref, natural_key=f"PO-{ref.source_key}", version=version, payload_hash=payload_hash)
+
+
+def _written(ref: RecordRef = REF, version: datetime = V2, payload_hash: str = "h2", target: str = "JAG-1") -> Written:
+    return Written(ref=ref, version=version, payload_hash=payload_hash, target_id=target)
+
+
+def test_intents_then_outcomes_clear_them_and_audit_the_writes(store: Store) -> None:
+    other = REF.model_copy(update={"source_key": "301"})
+    store.ledger.record_intents([_intent(), _intent(other)], "run-1")
     entry = _get(store)
     assert entry.has_open_intent
     assert (entry.intent_version, entry.intent_hash, entry.intent_run_id) == (V2, "h2", "run-1")
-    assert [e.ref for e in store.ledger.open_intents("fusion", "jaggaer", "purchase_order")] == [REF]
+    assert [e.ref for e in store.ledger.open_intents("fusion", "jaggaer", "purchase_order")] == [REF, other]
 
-    store.ledger.record_written(REF, V2, "h2", "JAG-1", "run-1", _audit(AuditStatus.POSTED))
+    store.ledger.record_outcomes("run-1", written=[_written()], audit=[_audit(AuditStatus.POSTED)])
 
     entry = _get(store)
     assert not entry.has_open_intent
@@ -80,13 +98,14 @@ def test_intent_then_written_clears_the_intent_and_audits_the_write(store: Store
         "JAG-1",
         "run-1",
     )
-    assert store.ledger.open_intents("fusion", "jaggaer", "purchase_order") == []
+    # A write whose outcome is unknown keeps its intent for the next run to check.
+    assert [e.ref for e in store.ledger.open_intents("fusion", "jaggaer", "purchase_order")] == [other]
     [row] = store.audit.query(run_id="run-1")
     assert (row.status, row.record_key, row.source_version) == (AuditStatus.POSTED, "300", V2)
 
 
 def test_an_intent_without_an_outcome_survives_a_crash(store: Store, store_url: str) -> None:
-    store.ledger.record_intent(REF, "PO-300", V2, "h2", "run-1")
+    store.ledger.record_intents([_intent()], "run-1")
     # The process dies here, mid-call to the target; the next run opens the store afresh.
     store.close()
     reopened = Store.open(store_url)
@@ -98,25 +117,26 @@ def test_an_intent_without_an_outcome_survives_a_crash(store: Store, store_url: 
         reopened.close()
 
 
-def test_outcome_and_audit_row_are_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    store.ledger.record_intent(REF, "PO-300", V2, "h2", "run-1")
+def test_outcomes_and_audit_rows_are_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.ledger.record_intents([_intent()], "run-1")
 
     def failing_audit(*_args: object) -> None:
         raise RuntimeError("audit insert failed")
 
     monkeypatch.setattr(ledger_module, "insert_audit", failing_audit)
     with pytest.raises(RuntimeError, match="audit insert failed"):
-        store.ledger.record_written(REF, V2, "h2", "JAG-1", "run-1", _audit(AuditStatus.POSTED))
+        store.ledger.record_outcomes("run-1", written=[_written()], audit=[_audit(AuditStatus.POSTED)])
 
     entry = _get(store)
     assert entry.has_open_intent and entry.written_version is None and entry.target_id is None
 
 
-def test_clear_intent_closes_it_with_an_audit_row(store: Store) -> None:
-    store.ledger.record_written(REF, V1, "h1", "JAG-1", "run-0", _audit(AuditStatus.POSTED, "run-0"))
-    store.ledger.record_intent(REF, "PO-300", V2, "h2", "run-1")
+def test_a_cleared_intent_keeps_the_last_write_and_has_an_audit_row(store: Store) -> None:
+    store.ledger.record_intents([_intent(version=V1, payload_hash="h1")], "run-0")
+    store.ledger.record_outcomes("run-0", written=[_written(version=V1, payload_hash="h1")])
+    store.ledger.record_intents([_intent()], "run-1")
 
-    store.ledger.clear_intent(REF, "run-2", _audit(AuditStatus.FAILED, "run-2", reason="rejected: 422"))
+    store.ledger.record_outcomes("run-2", cleared=[REF], audit=[_audit(AuditStatus.FAILED, "run-2", "rejected: 422")])
 
     entry = _get(store)
     assert not entry.has_open_intent

@@ -6,7 +6,7 @@ import dagster as dg
 
 from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.fusion.resources import FusionResource
-from ml_connector_dagster.defs.metadata import report_metadata
+from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadata
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.defs.store.resources import ConnectorStoreResource
 from ml_connector_dagster.fusion.feeds import FusionPurchaseOrderFeed
@@ -34,6 +34,12 @@ def fusion_purchase_orders(
         window.ensure_settled(datetime.now(UTC), settings.settle_lag)
         read_from = window.read_from(settings.lookback)
         pull = Pull(opened, FusionPurchaseOrderFeed(client), target_system="jaggaer", run_id=context.run_id)
-        report = pull.run(read_from, window.end)
+        with counts_if_stopped(context, pull.report):
+            report = pull.run(read_from, window.end)
     context.log.info(f"fusion purchase_orders {window.label}: {report.counts.line()}")
+    if report.missing:
+        # Once per run, whatever the number of windows: these are synced, but without the attribute.
+        context.log.warning(
+            f"fusion purchase_orders: optional attributes the pod did not send: {report.missing_line()}"
+        )
     return dg.MaterializeResult(metadata=report_metadata(report, window, read_from.isoformat()))

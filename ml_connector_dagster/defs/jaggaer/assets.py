@@ -4,7 +4,7 @@ import dagster as dg
 
 from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.jaggaer.resources import JaggaerResource
-from ml_connector_dagster.defs.metadata import report_metadata
+from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadata
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.defs.store.resources import ConnectorStoreResource
 from ml_connector_dagster.jaggaer.sinks import JaggaerPurchaseOrderSink
@@ -31,6 +31,7 @@ def jaggaer_purchase_orders(
     read_from = window.read_from(settings.lookback)
     with as_dagster_failure(), store.open() as opened, jaggaer.client(opened) as client:
         post = Post(opened, JaggaerPurchaseOrderSink(client), "fusion", "purchase_orders", context.run_id)
-        report = post.run(read_from, window.end)
+        with counts_if_stopped(context, post.report):
+            report = post.run(read_from, window.end)
     context.log.info(f"jaggaer purchase_orders {window.label}: {report.counts.line()}")
     return dg.MaterializeResult(metadata=report_metadata(report, window, read_from.isoformat()))
