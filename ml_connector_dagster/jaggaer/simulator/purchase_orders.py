@@ -107,6 +107,8 @@ class PurchaseOrderStore:
         self._settings = settings
         self._lock = threading.Lock()
         self._documents: dict[int, dict[str, Any]] = {}
+        # poNumber → poIds: lookups by number must not scan every document once a benchmark stores 50,000.
+        self._by_number: dict[str, list[int]] = {}
         self._ids = itertools.count(_FIRST_PO_ID)
         self._writes = 0
         self._last_time = datetime.min.replace(tzinfo=UTC)
@@ -141,7 +143,13 @@ class PurchaseOrderStore:
     def page(self, terms: list[_Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """The total matching and the `limit` documents from 1-based position `start`, in poId order."""
         with self._lock:
-            matching = [d for d in self._documents.values() if all(t.matches(self._fields(d)) for t in terms)]
+            numbers = next((t.values for t in terms if t.key == "poNumber" and t.op in ("==", "=in=")), None)
+            if numbers is None:
+                candidates = list(self._documents.values())
+            else:
+                ids = sorted({po_id for number in numbers for po_id in self._by_number.get(str(number), [])})
+                candidates = [self._documents[po_id] for po_id in ids]
+            matching = [d for d in candidates if all(t.matches(self._fields(d)) for t in terms)]
             return len(matching), copy.deepcopy(matching[start - 1 : start - 1 + limit])
 
     def documents(self, po_number: str | None = None) -> list[dict[str, Any]]:
@@ -164,6 +172,7 @@ class PurchaseOrderStore:
         """Forgets documents and counts; ids keep rising so a stale poId never names a new document."""
         with self._lock:
             self._documents.clear()
+            self._by_number.clear()
             self._writes = 0
 
     def _fields(self, document: dict[str, Any]) -> dict[str, Any]:
@@ -189,12 +198,16 @@ class PurchaseOrderStore:
             raise J1PError(RC_DUPLICATE, f"Purchase order number {po_number} already exists")
 
     def _ids_with_number(self, po_number: str) -> list[int]:
-        return [po_id for po_id, d in self._documents.items() if self._fields(d)["poNumber"] == po_number]
+        return list(self._by_number.get(po_number, []))
 
     def _store(self, po_id: int, document: dict[str, Any]) -> None:
         # Strictly increasing, so an UPDATE always moves lastModTime and `>=` windows see every change.
         now = max(datetime.now(UTC), self._last_time + timedelta(milliseconds=1))
         self._last_time = now
         shape = self._settings.document_shape
+        previous = self._documents.get(po_id)
+        if previous is not None:
+            self._by_number[self._fields(previous)["poNumber"]].remove(po_id)
         self._documents[po_id] = stamped(copy.deepcopy(document), shape, po_id, _format_time(now))
+        self._by_number.setdefault(self._fields(self._documents[po_id])["poNumber"], []).append(po_id)
         self._writes += 1
