@@ -210,7 +210,7 @@ def test_children_reached_through_links_add_up(pod: tuple[FusionSimulator, str])
         lines = children(header, "lines", "LineNumber")
         assert 1 <= len(lines) <= 4 and sum(line["Amount"] for line in lines) == header["Total"]
         for line in lines:
-            assert "POHeaderId" not in line and line["Amount"] == line["Quantity"] * line["UnitPrice"]
+            assert "POHeaderId" not in line and line["Amount"] == line["Quantity"] * line["Price"]
             schedules = children(line, "schedules", "ScheduleNumber")
             assert sum(schedule["Amount"] for schedule in schedules) == line["Amount"]
             for schedule in schedules:
@@ -285,7 +285,13 @@ def test_throttling_fault_carries_retry_after(small_pod: tuple[FusionSimulator, 
         assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "2"
         assert client.get(POS).status_code == 200
     stats = httpx.get(f"{url}/__sim__/stats").json()
-    assert stats == {"purchase_orders": 20, "token_requests": 0, "requests": 1}
+    assert stats == {
+        "purchase_orders": 20,
+        "token_requests": 0,
+        "requests": 1,
+        "purchase_order_collection_requests": 1,
+        "child_collection_requests": 0,
+    }
 
 
 def test_catalog_latest_alias_and_framework_versions(small_pod: tuple[FusionSimulator, str]) -> None:

@@ -5,8 +5,9 @@ construction; the HTTP session and the token provider guard theirs.
 """
 
 import json
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from ml_connector_dagster.jaggaer.connection import DEFAULT_LIST_PATH, SYSTEM, J
 from ml_connector_dagster.jaggaer.sample import sample_purchase_order
 from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
 from ml_connector_dagster.records import PurchaseOrder
+
+_FIQL_PLAIN = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,28 @@ class JaggaerClient:
         return self.template.render(order)
 
     def find_purchase_order(self, number: str) -> str | None:
-        """The poId stored under a PO number, or None. With duplicates (made elsewhere) the oldest wins.
+        """The poId stored under a PO number, or None. With duplicates (made elsewhere) the oldest wins."""
+        return self.find_purchase_orders([number]).get(number)
 
-        Documents whose PO number differs are ignored: a tenant that ignored the filter must not make the
-        connector update the wrong document.
+    def find_purchase_orders(self, numbers: Sequence[str]) -> dict[str, str]:
+        """The poId stored under each PO number that exists, `lookup_batch_size` numbers per list request.
+
+        Documents whose PO number was not asked for are ignored: a tenant that ignored the filter must not
+        make the connector update the wrong document.
         """
-        listed = self.iter_purchase_orders(f"poNumber=={number}")
-        found = [document.po_id for document in listed if document.po_number == number]
-        return min(found, key=_oldest_first) if found else None
+        wanted = list(dict.fromkeys(numbers))
+        # A number with FIQL punctuation in it cannot share an `=in=` list: it is looked up alone.
+        listable = [number for number in wanted if _FIQL_PLAIN.fullmatch(number)]
+        chunks = [[number] for number in wanted if not _FIQL_PLAIN.fullmatch(number)]
+        size = self.connection.lookup_batch_size
+        chunks += [listable[start : start + size] for start in range(0, len(listable), size)]
+        found: dict[str, list[str]] = {}
+        for chunk in chunks:
+            flt = f"poNumber=={chunk[0]}" if len(chunk) == 1 else f"poNumber=in=({','.join(chunk)})"
+            for document in self.iter_purchase_orders(flt):
+                if document.po_number in chunk:
+                    found.setdefault(document.po_number, []).append(document.po_id)
+        return {number: min(ids, key=_oldest_first) for number, ids in found.items()}
 
     def iter_purchase_orders(self, flt: str | None = None) -> Iterator[ListedPurchaseOrder]:
         def fetch(start: int) -> Page[ListedPurchaseOrder]:
@@ -116,18 +133,19 @@ class JaggaerClient:
 
         return iterate_pages(fetch, 1, "jaggaer purchase orders")
 
-    def upsert_purchase_order(self, document: dict[str, Any], known_id: str | None) -> str:
+    def upsert_purchase_order(self, document: dict[str, Any], known_id: str | None, looked_up: bool = False) -> str:
         """Creates or updates by PO number and returns the poId; never creates a second document.
 
-        Without a native upsert the number is looked up first. A create whose answer was lost is checked by
-        looking the number up again; if it is still absent the error stands and the next run checks again.
+        Without a native upsert the number is looked up first, unless the caller just did (`looked_up`: then
+        `known_id` None means absent). A create whose answer was lost is checked by looking the number up
+        again; if it is still absent the error stands and the next run checks again.
         """
         number = self.template.po_number_in(document)
         if number is None:
             raise ValueError(f"the document has no PO number at {self.template.key_location}")
         if self.connection.po_upsert_supported:
             return self._write("CREATEUPDATE", document)
-        target = known_id or self.find_purchase_order(number)
+        target = known_id if looked_up else known_id or self.find_purchase_order(number)
         if target is not None:
             try:
                 return self._write("UPDATE", self.template.with_po_id(document, target))

@@ -30,6 +30,9 @@ class JaggaerConnection(BaseModel):
     # connector looks the PO number up before it creates.
     po_upsert_supported: bool = False
     page_size: int = Field(default=100, ge=1, le=200)
+    # PO numbers looked up in one list request (`flt=poNumber=in=(…)`) before a batch of writes; FIQL `=in=`
+    # is seen on J1P lists, but not verified for every tenant's PO path: 1 looks each number up alone (`==`).
+    lookup_batch_size: int = Field(default=50, ge=1, le=200)
     timeout_seconds: float = Field(default=60.0, gt=0)
     token_refresh_margin_seconds: int = Field(default=60, ge=0)
     max_concurrent_requests: int = Field(default=4, ge=1)

@@ -1,5 +1,7 @@
 """JAGGAER as a target the sync engine writes to."""
 
+from collections.abc import Sequence
+
 from ml_connector_dagster.jaggaer.client import JaggaerClient
 from ml_connector_dagster.records import PurchaseOrder
 
@@ -13,6 +15,11 @@ class JaggaerPurchaseOrderSink:
     def __init__(self, client: JaggaerClient) -> None:
         self.client = client
         self.concurrency: int = client.connection.max_concurrent_requests
+        self.bulk_lookup = not client.connection.po_upsert_supported
 
-    def write(self, record: PurchaseOrder, known_id: str | None) -> str:
-        return self.client.upsert_purchase_order(self.client.purchase_order_document(record), known_id)
+    def find_ids(self, natural_keys: Sequence[str]) -> dict[str, str]:
+        return self.client.find_purchase_orders(natural_keys)
+
+    def write(self, record: PurchaseOrder, known_id: str | None, looked_up: bool = False) -> str:
+        document = self.client.purchase_order_document(record)
+        return self.client.upsert_purchase_order(document, known_id, looked_up)

@@ -1,6 +1,6 @@
 """What the engine needs from a system: a feed of changed records at the source, a sink at the target."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -31,7 +31,14 @@ class TargetSink(Protocol):
     system: str
     record_type: type[BaseModel]
     concurrency: int  # writes the engine may have in flight at once (never two of one key)
+    bulk_lookup: bool  # whether `find_ids` should be asked before writing records with no known target id
 
-    def write(self, record: BaseModel, known_id: str | None) -> str:
-        """Creates or updates the record idempotently; returns the target's id. Called from several threads."""
+    def find_ids(self, natural_keys: Sequence[str]) -> dict[str, str]:
+        """Target ids of the records that already exist, by natural key, looked up many at a time."""
+        ...
+
+    def write(self, record: BaseModel, known_id: str | None, looked_up: bool = False) -> str:
+        """Creates or updates the record idempotently; returns the target's id. Called from several threads.
+
+        `looked_up`: `known_id` comes from a lookup just made, so None means the record is not there."""
         ...

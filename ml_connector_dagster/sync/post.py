@@ -90,7 +90,17 @@ class Post:
             ],
             self.run_id,
         )
-        futures = [pool.submit(self._write, staged, entries.get(staged.source_key)) for staged in to_write.values()]
+        known = {key: entry.target_id for key, entry in entries.items() if entry.target_id is not None}
+        found = self._look_up([s for s in to_write.values() if s.source_key not in known])
+        futures = [
+            pool.submit(
+                self._write,
+                staged,
+                known.get(staged.source_key) or (found or {}).get(staged.natural_key),
+                found is not None,
+            )
+            for staged in to_write.values()
+        ]
         try:
             concurrent.futures.wait(futures)
         finally:
@@ -104,11 +114,21 @@ class Post:
         if refused is not None:
             raise refused
 
-    def _write(self, staged: StagedRecord, entry: LedgerEntry | None) -> _Outcome:
+    def _look_up(self, unknown: list[StagedRecord]) -> dict[str, str] | None:
+        """Target ids of records the ledger has none for, in few requests; None when each write must look for
+        itself (the target has native upserts, or the lookup failed: then each record fails on its own)."""
+        if not self.sink.bulk_lookup or not unknown:
+            return None
+        try:
+            return self.sink.find_ids([staged.natural_key for staged in unknown])
+        except ConnectorHttpError:
+            return None
+
+    def _write(self, staged: StagedRecord, known_id: str | None, looked_up: bool) -> _Outcome:
         """Runs on a worker thread: whatever happens becomes this record's outcome, never the window's."""
         try:
             record = self.sink.record_type.model_validate_json(staged.payload)
-            return _Outcome(staged, target_id=self.sink.write(record, entry.target_id if entry else None))
+            return _Outcome(staged, target_id=self.sink.write(record, known_id, looked_up))
         except Exception as exc:  # one record's surprise must not stop its window
             return _Outcome(staged, error=exc)
 

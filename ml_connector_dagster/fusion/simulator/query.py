@@ -1,4 +1,8 @@
-"""The `q` and `orderBy` languages of the simulated REST framework: v1 query-by-example, v2+ expressions."""
+"""The `q` and `orderBy` languages of the simulated REST framework: v1 query-by-example, v2+ expressions.
+
+Besides the predicate, a compiled `q` carries the LastUpdateDate range it implies, so a read can bisect the
+change index instead of testing every header.
+"""
 
 import operator
 import re
@@ -8,12 +12,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ml_connector_dagster.fusion.simulator.data import AttrType, Row, Value
+from ml_connector_dagster.fusion.simulator.rows import Row, Value
+from ml_connector_dagster.fusion.simulator.schema import AttrType, PodAttribute
 from ml_connector_dagster.fusion.simulator.settings import DatetimeForm
+from ml_connector_dagster.fusion.simulator.values import INVALID, micros, stored
 
 Predicate = Callable[[Mapping[str, Value]], bool]
+Span = tuple[int | None, int | None, bool]  # [lower, upper) in epoch microseconds, and whether exact
 
-_INVALID = object()  # a stored value of the wrong type: deliberately malformed seed data
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?P<zone>Z|[+-]\d{2}:\d{2})?")
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)(?![\w.:+-])"
@@ -42,31 +48,65 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class QueryContext:
-    attributes: Mapping[str, AttrType]
-    not_queryable: frozenset[str]
+    attributes: Mapping[str, PodAttribute]  # by the name the pod serves
+    not_queryable: frozenset[str]  # names the pod serves
     datetime_forms: frozenset[DatetimeForm]
+    # The documented datetime attribute whose range is worked out (the one the store indexes), if any.
+    ranged: str | None = None
 
-    def kind_of(self, attribute: str) -> AttrType:
-        if attribute not in self.attributes:
-            raise QueryError(f"Attribute {attribute} is not recognized.")
-        if attribute in self.not_queryable:
-            raise QueryError(f"Attribute {attribute} is not queryable.")
-        return self.attributes[attribute]
+    def resolve(self, name: str) -> PodAttribute:
+        if name not in self.attributes:
+            raise QueryError(f"Attribute {name} is not recognized.")
+        if name in self.not_queryable:
+            raise QueryError(f"Attribute {name} is not queryable.")
+        return self.attributes[name]
 
 
-def compile_filter(q: str, framework_version: int, context: QueryContext) -> Predicate:
+@dataclass(frozen=True)
+class Filter:
+    """A compiled `q`. Every matching row's ranged instant lies in [lower, upper) (epoch microseconds; None
+    is unbounded); when `exact`, a row matches if and only if its instant is valid and in that range."""
+
+    predicate: Predicate
+    lower: int | None = None
+    upper: int | None = None
+    exact: bool = False
+
+    def __and__(self, other: "Filter") -> "Filter":
+        first, second = self.predicate, other.predicate
+        return Filter(
+            lambda attrs: first(attrs) and second(attrs),
+            _bound(max, self.lower, other.lower),
+            _bound(min, self.upper, other.upper),
+            self.exact and other.exact,
+        )
+
+    def __or__(self, other: "Filter") -> "Filter":
+        first, second = self.predicate, other.predicate
+        lower = None if self.lower is None or other.lower is None else min(self.lower, other.lower)
+        upper = None if self.upper is None or other.upper is None else max(self.upper, other.upper)
+        return Filter(lambda attrs: first(attrs) or second(attrs), lower, upper)
+
+
+def _bound(pick: Callable[[int, int], int], first: int | None, second: int | None) -> int | None:
+    if first is None:
+        return second
+    return first if second is None else pick(first, second)
+
+
+def compile_filter(q: str, framework_version: int, context: QueryContext) -> Filter:
     if framework_version < 2:
-        return _query_by_example(q, context)
+        return Filter(_query_by_example(q, context))
     tokens = _tokenize(q)
     parser = _Parser(tokens, context)
-    predicate = parser.disjunction()
+    compiled = parser.disjunction()
     if parser.position < len(tokens):
         raise QueryError(f"Unexpected {tokens[parser.position][1]!r} in q.")
-    return predicate
+    return compiled
 
 
-def parse_order_by(text: str, attributes: Mapping[str, AttrType]) -> list[tuple[str, bool]]:
-    """`A:asc,B:desc` as (attribute, descending) pairs."""
+def parse_order_by(text: str, attributes: Mapping[str, PodAttribute]) -> list[tuple[str, bool]]:
+    """`A:asc,B:desc` (names the pod serves) as (documented attribute, descending) pairs."""
     order: list[tuple[str, bool]] = []
     for part in text.split(","):
         name, _, direction = part.strip().partition(":")
@@ -74,7 +114,7 @@ def parse_order_by(text: str, attributes: Mapping[str, AttrType]) -> list[tuple[
             raise QueryError(f"Attribute {name} in orderBy is not recognized.", "orderBy")
         if direction.lower() not in ("", "asc", "desc"):
             raise QueryError(f"Sort direction {direction!r} must be asc or desc.", "orderBy")
-        order.append((name, direction.lower() == "desc"))
+        order.append((attributes[name].documented, direction.lower() == "desc"))
     return order
 
 
@@ -89,26 +129,8 @@ def sort_rows(rows: Sequence[Row], order: list[tuple[str, bool]], attributes: Ma
 
 
 def _sort_key(kind: AttrType, raw: Value) -> tuple[int, Any]:
-    value = _stored(kind, raw)
-    return (1, "") if value is None or value is _INVALID else (0, value)
-
-
-def _stored(kind: AttrType, raw: Value) -> Any:
-    """A stored value in comparable form: None for null, _INVALID when it does not fit its type."""
-    if raw is None:
-        return None
-    try:
-        if kind == "integer":
-            return raw if isinstance(raw, int) else _INVALID
-        if kind == "number":
-            return Decimal(raw) if isinstance(raw, int | Decimal) else _INVALID
-        if kind == "string":
-            return raw if isinstance(raw, str) else _INVALID
-        if kind == "datetime":
-            return datetime.fromisoformat(str(raw))
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        return _INVALID
+    value = stored(kind, raw)
+    return (1, "") if value is None or value is INVALID else (0, value)
 
 
 def _literal(kind: AttrType, text: str, quoted: bool, forms: frozenset[DatetimeForm]) -> Any:
@@ -149,10 +171,18 @@ def _datetime_literal(text: str, forms: frozenset[DatetimeForm]) -> datetime:
 
 def _compare(name: str, kind: AttrType, check: Callable[[Any], bool]) -> Predicate:
     def predicate(attrs: Mapping[str, Value]) -> bool:
-        value = _stored(kind, attrs.get(name))
-        return value is not None and value is not _INVALID and check(value)
+        value = stored(kind, attrs.get(name))
+        return value is not None and value is not INVALID and check(value)
 
     return predicate
+
+
+def _comparison_span(op: str, moment: datetime) -> Span:
+    """The instants `<ranged> <op> moment` admits, as [lower, upper) microseconds, and whether exactly."""
+    at = micros(moment)
+    spans = {">": (at + 1, None), ">=": (at, None), "<": (None, at), "<=": (None, at + 1), "=": (at, at + 1)}
+    lower, upper = spans.get(op, (None, None))
+    return lower, upper, op in spans
 
 
 def _nothing(attrs: Mapping[str, Value]) -> bool:
@@ -169,11 +199,11 @@ def _query_by_example(q: str, context: QueryContext) -> Predicate:
         quoted = re.fullmatch(r"'(?:[^']|'')*'", text) is not None
         if not quoted and _EXPRESSION_HINT.search(f" {text} "):
             return _nothing
-        kind = context.kind_of(name)
+        documented, kind = context.resolve(name)
         raw = text[1:-1].replace("''", "'") if quoted else text
         # Query-by-example takes bare values, so every literal counts as quoted here.
         expected = _literal(kind, raw, True, context.datetime_forms)
-        checks.append(_compare(name, kind, lambda value, expected=expected: value == expected))
+        checks.append(_compare(documented, kind, lambda value, expected=expected: value == expected))
     return lambda attrs: all(check(attrs) for check in checks)
 
 
@@ -212,53 +242,61 @@ class _Parser:
         self.context = context
         self.position = 0
 
-    def disjunction(self) -> Predicate:
-        terms = [self._conjunction()]
+    def disjunction(self) -> Filter:
+        compiled = self._conjunction()
         while self._keyword("or"):
-            terms.append(self._conjunction())
-        return terms[0] if len(terms) == 1 else lambda attrs: any(term(attrs) for term in terms)
+            compiled = compiled | self._conjunction()
+        return compiled
 
-    def _conjunction(self) -> Predicate:
-        terms = [self._term()]
+    def _conjunction(self) -> Filter:
+        compiled = self._term()
         while self._keyword("and"):
-            terms.append(self._term())
-        return terms[0] if len(terms) == 1 else lambda attrs: all(term(attrs) for term in terms)
+            compiled = compiled & self._term()
+        return compiled
 
-    def _term(self) -> Predicate:
+    def _term(self) -> Filter:
         if self._punct("("):
             inner = self.disjunction()
             self._expect_punct(")")
             return inner
-        kind_of_token, name = self._next()
-        if kind_of_token != "word" or name.lower() in _KEYWORDS:
-            raise QueryError(f"Expected an attribute name, found {name!r}.")
-        kind = self.context.kind_of(name)
+        kind_of_token, served = self._next()
+        if kind_of_token != "word" or served.lower() in _KEYWORDS:
+            raise QueryError(f"Expected an attribute name, found {served!r}.")
+        name, kind = self.context.resolve(served)  # rows hold values under the documented name
+        ranged = name == self.context.ranged
         if self._peek()[0] == "op":
-            compare = _COMPARISONS[self._next()[1]]
-            expected = self._value(kind)
-            return _compare(name, kind, lambda value: compare(value, expected))
+            op = self._next()[1]
+            compare, expected = _COMPARISONS[op], self._value(kind)
+            predicate = _compare(name, kind, lambda value: compare(value, expected))
+            return self._ranged(predicate, _comparison_span(op, expected) if ranged else None)
         if self._keyword("is"):
             negated = self._keyword("not")
             self._expect_keyword("null")
-            return lambda attrs: (_stored(kind, attrs.get(name)) is None) != negated
+            return Filter(lambda attrs: (stored(kind, attrs.get(name)) is None) != negated)
         if self._keyword("in"):
             self._expect_punct("(")
             values = [self._value(kind)]
             while self._punct(","):
                 values.append(self._value(kind))
             self._expect_punct(")")
-            return _compare(name, kind, lambda value: value in values)
+            hull = (micros(min(values)), micros(max(values)) + 1, False) if ranged else None
+            return self._ranged(_compare(name, kind, lambda value: value in values), hull)
         if self._keyword("like"):
             if kind != "string":
-                raise QueryError(f"like needs a string attribute; {name} is {kind}.")
+                raise QueryError(f"like needs a string attribute; {served} is {kind}.")
             pattern = _like_pattern(self._value(kind))
-            return _compare(name, kind, lambda value: pattern.fullmatch(value) is not None)
+            return Filter(_compare(name, kind, lambda value: pattern.fullmatch(value) is not None))
         if self._keyword("between"):
             low = self._value(kind)
             self._expect_keyword("and")
             high = self._value(kind)
-            return _compare(name, kind, lambda value: low <= value <= high)
-        raise QueryError(f"Expected an operator after {name}.")
+            span = (micros(low), micros(high) + 1, True) if ranged else None
+            return self._ranged(_compare(name, kind, lambda value: low <= value <= high), span)
+        raise QueryError(f"Expected an operator after {served}.")
+
+    @staticmethod
+    def _ranged(predicate: Predicate, span: Span | None) -> Filter:
+        return Filter(predicate) if span is None else Filter(predicate, *span)
 
     def _value(self, kind: AttrType) -> Any:
         token_kind, text = self._next()

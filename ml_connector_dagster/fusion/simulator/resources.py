@@ -1,42 +1,39 @@
 """The fscmRestApi resource tree: purchaseOrders → lines → schedules → distributions as collections, items
 and describe documents, with the framework's paging, ordering, filtering and shaping parameters."""
 
-import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from starlette.datastructures import QueryParams
 
-from ml_connector_dagster.fusion.simulator.data import PURCHASE_ORDERS, PurchaseOrderStore, ResourceSchema, Row
 from ml_connector_dagster.fusion.simulator.errors import SimError
-from ml_connector_dagster.fusion.simulator.query import QueryContext, compile_filter, parse_order_by, sort_rows
+from ml_connector_dagster.fusion.simulator.pages import Page, read_headers, read_rows
+from ml_connector_dagster.fusion.simulator.query import Filter, QueryContext, compile_filter, parse_order_by
+from ml_connector_dagster.fusion.simulator.render import Plan, Tree, collection_links, render_item
+from ml_connector_dagster.fusion.simulator.rows import Row, key_of_uniq_id
+from ml_connector_dagster.fusion.simulator.schema import PURCHASE_ORDERS, SCHEMAS, PodAttribute, ResourceSchema
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings
+from ml_connector_dagster.fusion.simulator.store import PurchaseOrderStore
 
 API_VERSION = "11.13.18.05"
 RESOURCES_PATH = "/fscmRestApi/resources"
 COLLECTION_MEDIA_TYPE = "application/vnd.oracle.adf.resourcecollection+json"
 ITEM_MEDIA_TYPE = "application/vnd.oracle.adf.resourceitem+json"
 DESCRIBE_MEDIA_TYPE = "application/vnd.oracle.adf.description+json"
-Tree = dict[str, "Tree"]
+ServedKind = Literal["collection", "child_collection", "item", "describe"]
 
 
 @dataclass(frozen=True)
-class _Shape:
-    """How items are rendered: which attributes, which children inline, with or without links."""
-
-    version: int
-    page_size: int
-    only_data: bool
-    fields: frozenset[str] | None
-    expand: Tree
+class Served:
+    body: Any
+    media_type: str
+    kind: ServedKind
 
 
 def not_found(what: str) -> SimError:
     return SimError(404, f"The requested resource {what!r} was not found.", code="SIM-NOT-FOUND")
-
-
-def link(rel: str, href: str, name: str, kind: str) -> dict[str, str]:
-    return {"rel": rel, "href": href, "name": name, "kind": kind}
 
 
 class ResourceTree:
@@ -45,129 +42,150 @@ class ResourceTree:
     def __init__(self, settings: FusionSimSettings, store: PurchaseOrderStore) -> None:
         self.settings = settings
         self.store = store
+        # Headers the `edits_during_read` knob has edited: each is edited once, as a user would.
+        self._edited: set[int] = set()
 
-    def serve(self, segments: list[str], base: str, params: QueryParams, version: int) -> tuple[Any, str]:
+    def serve(self, segments: list[str], base: str, params: QueryParams, version: int) -> Served:
         """Walks purchaseOrders/{key}/child/lines/{key}/… to a collection, an item, or a describe."""
         schema = PURCHASE_ORDERS
         if segments[0] != schema.name:
             raise not_found("/".join(segments))
         href = f"{base}{RESOURCES_PATH}/{API_VERSION}/{schema.name}"
-        rows, rest = self.store.headers, segments[1:]
+        parent: Row | None = None
+        rest = segments[1:]
         while rest:
             if rest == ["describe"]:
-                return {"Resources": {schema.name: self._describe(schema)}}, DESCRIBE_MEDIA_TYPE
-            row = next((row for row in rows if row.uniq_id == rest[0]), None)
-            if row is None:
-                raise not_found(rest[0])
+                return Served({"Resources": {schema.name: self._describe(schema)}}, DESCRIBE_MEDIA_TYPE, "describe")
+            row = self._find(schema, parent, rest[0])
             href = f"{href}/{rest[0]}"
             if len(rest) == 1:
-                return _item(schema, row, href, self._shape(params, version, schema)), ITEM_MEDIA_TYPE
+                return Served(render_item(self._plan(params, version, schema), row, href), ITEM_MEDIA_TYPE, "item")
             child = schema.child(rest[2]) if len(rest) >= 3 and rest[1] == "child" else None
             if child is None:
                 raise not_found("/".join(rest[1:3]))
-            schema, rows, href, rest = child, row.children[child.name], f"{href}/child/{child.name}", rest[3:]
-        return self._collection(schema, rows, href, params, version), COLLECTION_MEDIA_TYPE
+            schema, parent, href, rest = child, row, f"{href}/child/{child.name}", rest[3:]
+        if parent is None:
+            return Served(self._headers(href, params, version), COLLECTION_MEDIA_TYPE, "collection")
+        body = self._collection(schema, parent.children, href, params, version)
+        return Served(body, COLLECTION_MEDIA_TYPE, "child_collection")
 
-    def _collection(
-        self, schema: ResourceSchema, rows: list[Row], href: str, params: QueryParams, version: int
-    ) -> dict[str, Any]:
-        shape = self._shape(params, version, schema)
-        matched = list(rows)
+    def _find(self, schema: ResourceSchema, parent: Row | None, text: str) -> Row:
+        key = key_of_uniq_id(schema.name, text)
+        row = None
+        if key is not None and parent is None:
+            row = self.store.header(key)
+        elif key is not None and parent is not None:
+            row = next((row for row in parent.children if row.key == key), None)
+        if row is None:
+            raise not_found(text)
+        return row
+
+    def _headers(self, href: str, params: QueryParams, version: int) -> dict[str, Any]:
+        schema = PURCHASE_ORDERS
+        plan, limit, offset, order, compiled = self._request(schema, params, version)
         if "finder" in params:
-            key = _primary_key_finder(params["finder"], schema)
-            matched = [row for row in matched if row.attrs.get(schema.key) == key]
-        if params.get("q"):
-            context = QueryContext(
-                schema.attributes, self._not_queryable(schema), frozenset(self.settings.accepted_datetime_forms)
-            )
-            predicate = compile_filter(params["q"], version, context)
-            matched = [row for row in matched if predicate(row.attrs)]
-        limit = min(_int_param(params, "limit", self.settings.default_limit, 1), self.settings.max_limit)
-        offset = _int_param(params, "offset", 0, 0)
-        if params.get("orderBy"):
-            matched = sort_rows(matched, parse_order_by(params["orderBy"], schema.attributes), schema.attributes)
+            found = self.store.header(_primary_key_finder(params["finder"], schema))
+            rows = [] if found is None else [found]
+            page = read_rows(rows, compiled, order, schema.attributes, limit, offset, _wants_total(params))
         else:
-            matched = _undefined_order(matched, offset)
-        page = matched[offset : offset + limit]
-        body: dict[str, Any] = {
-            "items": [_item(schema, row, f"{href}/{row.uniq_id}", shape) for row in page],
-            "count": len(page),
-            "hasMore": offset + len(page) < len(matched),
-            "limit": limit,
-            "offset": offset,
-            "links": [link("self", href, schema.name, "collection")],
-        }
-        # Only when asked: clients that read it unasked, or trust it for paging, should notice.
-        if params.get("totalResults", "").lower() == "true":
-            body["totalResults"] = len(matched)
+            index = self.store.index
+            page = read_headers(index, compiled, order, schema.attributes, limit, offset, _wants_total(params))
+        body = self._envelope(plan, page, href, limit, offset)
+        if compiled is not None and self.settings.edits_during_read:
+            self._edit_after_read(page.rows)
         return body
 
-    def _shape(self, params: QueryParams, version: int, schema: ResourceSchema) -> _Shape:
-        fields = None
+    def _collection(
+        self, schema: ResourceSchema, rows: Sequence[Row], href: str, params: QueryParams, version: int
+    ) -> dict[str, Any]:
+        plan, limit, offset, order, compiled = self._request(schema, params, version)
+        if "finder" in params:
+            key = _primary_key_finder(params["finder"], schema)
+            rows = [row for row in rows if row.key == key]
+        page = read_rows(rows, compiled, order, schema.attributes, limit, offset, _wants_total(params))
+        return self._envelope(plan, page, href, limit, offset)
+
+    def _request(
+        self, schema: ResourceSchema, params: QueryParams, version: int
+    ) -> tuple[Plan, int, int, list[tuple[str, bool]] | None, Filter | None]:
+        served = self._served(schema)
+        plan = self._plan(params, version, schema)
+        limit = min(_int_param(params, "limit", self.settings.default_limit, 1), self.settings.max_limit)
+        offset = _int_param(params, "offset", 0, 0)
+        order = parse_order_by(params["orderBy"], served) if params.get("orderBy") else None
+        compiled = None
+        if params.get("q"):
+            forms = frozenset(self.settings.accepted_datetime_forms)
+            context = QueryContext(served, self._not_queryable(schema), forms, "LastUpdateDate")
+            compiled = compile_filter(params["q"], version, context)
+        return plan, limit, offset, order, compiled
+
+    def _envelope(self, plan: Plan, page: Page, href: str, limit: int, offset: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "items": [render_item(plan, row, f"{href}/{row.uniq_id}") for row in page.rows],
+            "count": len(page.rows),
+            "hasMore": page.has_more,
+            "limit": limit,
+            "offset": offset,
+            "links": collection_links(plan.schema.name, href),
+        }
+        # Only when asked: clients that read it unasked, or trust it for paging, should notice.
+        if page.total is not None:
+            body["totalResults"] = page.total
+        return body
+
+    def _edit_after_read(self, rows: list[Row]) -> None:
+        """Users editing orders of the page just served: the edited rows leave a window being read."""
+        now = datetime.now(UTC)
+        for row in [row for row in rows if row.key not in self._edited][: self.settings.edits_during_read]:
+            self._edited.add(row.key)
+            self.store.touch(row.key, now)
+
+    def _plan(self, params: QueryParams, version: int, schema: ResourceSchema) -> Plan:
+        present = {
+            resource: tuple((served, attribute.documented) for served, attribute in self._served(described).items())
+            for resource, described in SCHEMAS.items()
+        }
         if params.get("fields"):
             if params.get("expand"):
                 raise SimError(400, "fields cannot be combined with expand.", "fields")
-            fields = frozenset(name.strip() for name in params["fields"].split(","))
-            unknown = sorted(fields - set(schema.attributes))
+            fields = [name.strip() for name in params["fields"].split(",")]
+            unknown = sorted(set(fields) - {served for served, _ in present[schema.name]})
             if unknown:
                 raise SimError(400, f"Attributes {unknown} in fields are not recognized.", "fields")
+            present[schema.name] = tuple(pair for pair in present[schema.name] if pair[0] in fields)
         only_data = params.get("onlyData", "").lower() == "true"
         expand = _expand_tree(params["expand"], schema) if params.get("expand") else {}
-        return _Shape(version, self.settings.default_limit, only_data, fields, expand)
+        return Plan.of(schema, present, expand, version, self.settings.default_limit, only_data)
+
+    def _served(self, schema: ResourceSchema) -> dict[str, PodAttribute]:
+        """The attributes this pod serves for a resource, by the names it serves them under, in schema order."""
+        missing = set(self.settings.missing_attributes.get(schema.name, ()))
+        renamed = self.settings.renamed_attributes.get(schema.name, {})
+        return {
+            renamed.get(name, name): PodAttribute(name, kind)
+            for name, kind in schema.attributes.items()
+            if name not in missing
+        }
 
     def _not_queryable(self, schema: ResourceSchema) -> frozenset[str]:
         hidden = set() if self.settings.last_update_date_queryable else {"LastUpdateDate"}
-        return frozenset(hidden & set(schema.attributes))
+        return frozenset(served for served, attribute in self._served(schema).items() if attribute.documented in hidden)
 
     def _describe(self, schema: ResourceSchema) -> dict[str, Any]:
         not_queryable = self._not_queryable(schema)
         return {
-            "key": schema.key,
+            "key": self.settings.renamed_attributes.get(schema.name, {}).get(schema.key, schema.key),
             "attributes": [
-                {"name": name, "type": kind, "queryable": name not in not_queryable}
-                for name, kind in schema.attributes.items()
+                {"name": served, "type": attribute.kind, "queryable": served not in not_queryable}
+                for served, attribute in self._served(schema).items()
             ],
             "children": {child.name: self._describe(child) for child in schema.children},
         }
 
 
-def _item(schema: ResourceSchema, row: Row, href: str, shape: _Shape) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        name: row.attrs[name]
-        for name in schema.attributes
-        if name in row.attrs and (shape.fields is None or name in shape.fields)
-    }
-    for child in schema.children:
-        if child.name not in shape.expand:
-            continue
-        child_href = f"{href}/child/{child.name}"
-        child_shape = _Shape(shape.version, shape.page_size, shape.only_data, None, shape.expand[child.name])
-        rows = _undefined_order(row.children[child.name], 0)
-        items = [_item(child, c, f"{child_href}/{c.uniq_id}", child_shape) for c in rows]
-        # v3 made expanded children paged collections; before that they were plain arrays.
-        body[child.name] = (
-            items
-            if shape.version < 3
-            else {
-                "items": items[: shape.page_size],
-                "count": min(len(items), shape.page_size),
-                "hasMore": len(items) > shape.page_size,
-                "limit": shape.page_size,
-                "offset": 0,
-                "links": [link("self", child_href, child.name, "collection")],
-            }
-        )
-    if not shape.only_data:
-        body["links"] = [link("self", href, schema.name, "item")] + [
-            link("child", f"{href}/child/{child.name}", child.name, "collection") for child in schema.children
-        ]
-    return body
-
-
-def _undefined_order(rows: list[Row], offset: int) -> list[Row]:
-    """Without orderBy the order is undefined: a shuffle that changes from page to page, so a client that
-    forgets orderBy sees rows repeat and go missing, as it can on a real pod."""
-    return sorted(rows, key=lambda row: hashlib.blake2b(f"{row.uniq_id}:{offset}".encode(), digest_size=8).digest())
+def _wants_total(params: QueryParams) -> bool:
+    return params.get("totalResults", "").lower() == "true"
 
 
 def _expand_tree(text: str, schema: ResourceSchema) -> Tree:

@@ -1,8 +1,10 @@
 """Settings of the simulated Fusion pod. What the reference marks [unverified] is a switch here, never a guess."""
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ml_connector_dagster.fusion.simulator.schema import SCHEMAS
 
 DatetimeForm = Literal["offset", "z", "naive"]
 
@@ -22,3 +24,46 @@ class FusionSimSettings(BaseModel):
     max_limit: int = Field(default=499, ge=1)
     default_limit: int = Field(default=25, ge=1)
     allowed_framework_versions: list[int] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    # Resource name → attributes this pod lacks (release, configuration or security): absent from items and
+    # from describe, and a 400 when filtered or ordered on, as on a pod that never had them.
+    missing_attributes: dict[str, list[str]] = {}
+    # Resource name → {documented attribute: the name this pod serves it under}, in items, describe and queries;
+    # the documented name is then unknown to the pod.
+    renamed_attributes: dict[str, dict[str, str]] = {}
+    # After each page of a purchaseOrders read filtered by `q`, this many rows of that page (never the same row
+    # twice) are edited, their LastUpdateDate moved to now: users changing orders while a window is paged.
+    edits_during_read: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _attributes_exist(self) -> Self:
+        named = {"missing_attributes": self.missing_attributes, "renamed_attributes": self.renamed_attributes}
+        for setting, by_resource in named.items():
+            for resource, names in by_resource.items():
+                if resource not in SCHEMAS:
+                    raise ValueError(f"{setting}: no resource {resource!r}; known: {sorted(SCHEMAS)}")
+                unknown = sorted(set(names) - set(SCHEMAS[resource].attributes))
+                if unknown:
+                    raise ValueError(f"{setting}: {resource} has no attributes {unknown}")
+        return self
+
+
+class RuntimeSettings(BaseModel):
+    """The settings a running pod can change (`PUT /__sim__/settings`): any subset, the rest stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edits_during_read: int | None = Field(default=None, ge=0)
+    missing_attributes: dict[str, list[str]] | None = None
+    renamed_attributes: dict[str, dict[str, str]] | None = None
+    last_update_date_queryable: bool | None = None
+    accepted_datetime_forms: list[DatetimeForm] | None = None
+    max_limit: int | None = Field(default=None, ge=1)
+    default_limit: int | None = Field(default=None, ge=1)
+
+    def applied_to(self, settings: FusionSimSettings) -> FusionSimSettings:
+        changes = self.model_dump(exclude_unset=True, exclude_none=True)
+        return FusionSimSettings.model_validate({**settings.model_dump(), **changes})
+
+    @classmethod
+    def of(cls, settings: FusionSimSettings) -> "RuntimeSettings":
+        return cls.model_validate(settings.model_dump(include=set(cls.model_fields)))
