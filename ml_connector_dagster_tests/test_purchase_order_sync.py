@@ -140,8 +140,9 @@ def test_a_crash_between_the_write_and_its_record_leaves_no_duplicate(
     finally:
         process.wait(timeout=30)
 
-    assert len(store.ledger.open_intents("fusion", "jaggaer", "purchase_orders")) == 1
-    assert sims.jaggaer.purchase_order_stats().stored == 1
+    # The batch's intents were committed before its first write; none of its outcomes was.
+    assert len(store.ledger.open_intents("fusion", "jaggaer", "purchase_orders")) == 6
+    assert 1 <= sims.jaggaer.purchase_order_stats().stored <= 6
 
     rerun = run_purchase_orders(instance, hours_ago(4), hours_ago(3))
 

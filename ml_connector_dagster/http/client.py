@@ -16,6 +16,7 @@ from ml_connector_dagster.http.errors import (
 )
 from ml_connector_dagster.http.pacing import RequestPacer
 from ml_connector_dagster.http.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from ml_connector_dagster.http.transport import transport_for
 
 USER_AGENT = "ml-connector-dagster/0.1 (+https://github.com/ml-connector)"
 _ERROR_BODY_LIMIT = 300
@@ -79,21 +80,19 @@ class ApiClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self.pacer = RequestPacer(max_concurrent_requests, write_rate_per_second, sleep)
-        self._http = httpx.Client(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
-            limits=httpx.Limits(
-                max_connections=max_concurrent_requests, max_keepalive_connections=max_concurrent_requests
-            ),
-        )
+        # httpx's models, errors and transports, without its Client: auth, retries and redirects are ours, and
+        # the Client's layers would add about a quarter of a millisecond of CPU to every request.
+        self._base = httpx.URL(base_url.rstrip("/") + "/")
+        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        self._timeout = httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)).as_dict()
+        self._transport = transport_for(base_url, max_concurrent_requests)
 
     @property
     def max_concurrent_requests(self) -> int:
         return self.pacer.max_concurrent_requests
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> Any:
         return self._parse(self.send("GET", url, params=params, write=False))
@@ -126,14 +125,7 @@ class ApiClient:
             auth_headers = self._authorizer.headers()
             try:
                 with self.pacer.slot(write):
-                    response = self._http.request(
-                        method,
-                        url,
-                        params=params,
-                        content=content,
-                        data=data,
-                        headers={**auth_headers, **(headers or {})},
-                    )
+                    response = self._exchange(method, url, params, content, data, {**auth_headers, **(headers or {})})
             except httpx.TransportError as exc:
                 if write and not isinstance(exc, _NOT_SENT):
                     raise WriteOutcomeUnknown(
@@ -168,6 +160,38 @@ class ApiClient:
                 reason = describe_error_body(response)
                 raise RequestRejected(self.system, f"{what} was rejected ({status}): {reason}", status)
             return response
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        content: bytes | None,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        request = httpx.Request(
+            method,
+            self._absolute(url),
+            params=params,
+            content=content,
+            data=data,
+            headers={**self._headers, **headers},
+            extensions={"timeout": self._timeout},
+        )
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        response.request = request
+        return response
+
+    def _absolute(self, url: str) -> httpx.URL:
+        """A relative URL continues the base path, as httpx's base_url does; hrefs from answers are absolute."""
+        if "://" in url:
+            return httpx.URL(url)
+        return self._base.copy_with(raw_path=self._base.raw_path + url.lstrip("/").encode("ascii"))
 
     def _parse(self, response: httpx.Response) -> Any:
         if not response.content:
