@@ -187,3 +187,23 @@ def test_no_secret_reaches_the_dagster_event_log(
     assert "pulled" in logged
     for secret in secrets:
         assert secret not in logged
+
+
+def test_throttled_concurrent_writes_all_land_once(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    sims.fusion.seed_purchase_orders(40, hours_ago(3), hours_ago(2))
+    stored = store.vault.get("jaggaer", "default")
+    assert stored is not None
+    settings = {**stored.settings, "max_concurrent_requests": "8", "write_rate_per_second": "200"}
+    store.vault.put("jaggaer", "default", settings, stored.secrets)
+    # JAGGAER throttles three writes: every writer waits it out, none is lost or sent twice.
+    throttle = {"status": 429, "retry_after": 0.3, "times": 3, "method": "POST", "path_contains": "purchaseorders"}
+    httpx.put(f"{sims.jaggaer_url}/__sim__/faults", json={"rules": [throttle]}).raise_for_status()
+
+    result = run_purchase_orders(instance, hours_ago(3), hours_ago(2))
+
+    assert result.success and (result.counts.posted, result.counts.failed) == (40, 0)
+    assert httpx.get(f"{sims.jaggaer_url}/__sim__/faults").json()["rules"] == [], "the 429s were answered"
+    stats = sims.jaggaer.purchase_order_stats()
+    assert (stats.stored, stats.duplicates, stats.writes) == (40, 0, 40)
