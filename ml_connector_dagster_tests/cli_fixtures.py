@@ -14,6 +14,7 @@ from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.store import generate_key
 
 ML_CONNECTOR = str(Path(sys.executable).parent / "ml-connector")
+PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 # Variables the connector (or Dagster) reads: none may leak in from the environment running the tests.
 _INHERITED_PREFIXES = ("ML_CONNECTOR_", "DAGSTER_")
 
@@ -49,6 +50,11 @@ class ConnectorCli:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         (self.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
+    def use_project_instance_config(self) -> None:
+        """The shipped dagster.yaml (SQLite under $DAGSTER_HOME, pools limited to one step, run monitoring)
+        instead of the bare default."""
+        (self.dagster_home / "dagster.yaml").write_text(PROJECT_DAGSTER_YAML.read_text())
+
     def env(self, master_key: str | None) -> dict[str, str]:
         """The whole environment of a subprocess: the caller's, minus anything the connector or Dagster reads."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_PREFIXES)}
@@ -66,12 +72,19 @@ class ConnectorCli:
         return env
 
     def run(
-        self, *args: str, master_key: str | None = "", extra_env: dict[str, str] | None = None, timeout: float = 120
+        self,
+        *args: str,
+        master_key: str | None = "",
+        extra_env: dict[str, str] | None = None,
+        unset: tuple[str, ...] = (),
+        timeout: float = 120,
     ) -> CliResult:
-        """`master_key=""` (the default) means this machine's key, None means the variable is unset."""
+        """`master_key=""` (the default) means this machine's key, None means the variable is unset; so are the
+        variables named in `unset`."""
+        env = {**self.env(self.master_key if master_key == "" else master_key), **(extra_env or {})}
         completed = subprocess.run(
             [ML_CONNECTOR, *args],
-            env={**self.env(self.master_key if master_key == "" else master_key), **(extra_env or {})},
+            env={name: value for name, value in env.items() if name not in unset},
             cwd=self.root,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -80,6 +93,24 @@ class ConnectorCli:
             check=False,
         )
         result = CliResult(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+        self.results.append(result)
+        return result
+
+    def start(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """The command started in the background, for a test that signals it mid-run; `finish` collects it."""
+        return subprocess.Popen(
+            [ML_CONNECTOR, *args],
+            env={**self.env(self.master_key), **(extra_env or {})},
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def finish(self, process: subprocess.Popen[str], args: tuple[str, ...], timeout: float = 60) -> CliResult:
+        stdout, stderr = process.communicate(timeout=timeout)
+        result = CliResult(args, process.returncode, stdout, stderr)
         self.results.append(result)
         return result
 

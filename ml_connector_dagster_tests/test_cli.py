@@ -14,7 +14,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
-from ml_connector_dagster.store import generate_key
+from ml_connector_dagster.connections import load_connection
+from ml_connector_dagster.fusion.connection import FusionConnection
+from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.store import MasterKeys, Store, generate_key
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
 
 SECRET = "s3cr3t-Fusion-client-value-7f1c2a"
@@ -29,6 +32,9 @@ FUSION_PROFILE = (
     "erp-integration",
 )
 FUSION_SCOPE = "urn:opc:resource:fa:instanceid=123urn:opc:resource:consumer::all"
+DEFAULT_PURCHASE_ORDER_TEMPLATE = (
+    Path(__file__).resolve().parents[1] / "ml_connector_dagster" / "jaggaer" / "templates" / "purchase_order.json"
+)
 
 
 @pytest.fixture
@@ -101,6 +107,58 @@ def test_secret_given_by_environment_variable_replaces_the_profile_encrypted(cli
     [listed] = cli.ok("credentials", "list", in_process=True).stdout.splitlines()
     assert "scope=urn:scope" in listed and listed.endswith("; client_secret=(encrypted)")
     assert_never_shown(cli, SECRET, env_secret)
+
+
+def test_tuning_and_tenant_settings_are_stored_and_read_back(cli: ConnectorCli, tmp_path: Path) -> None:
+    fusion_options = ("--max-concurrent-requests", "8", "--keyset-form", "flat", "--children", "links")
+    attributes = ("--attribute", "lines.Price=UnitPrice", "--attribute", "schedules.Quantity=QuantityOrdered")
+    cli.ok(
+        "credentials", "set", "fusion", *FUSION_PROFILE, "--client-secret", SECRET, "--scope", FUSION_SCOPE,
+        *fusion_options, "--expanded-page-size", "100", *attributes, in_process=True,
+    )  # fmt: skip
+    template = tmp_path / "tenant-po.json"
+    template.write_text(DEFAULT_PURCHASE_ORDER_TEMPLATE.read_text())
+    jaggaer_options = ("--max-concurrent-requests", "2", "--write-rate-per-second", "2.5", "--not-found-codes", "40,44")
+    jaggaer_options += ("--purchase-order-list-path", "data.items")
+    cli.ok(
+        "credentials", "set", "jaggaer", "--instance-url", "https://acme.jaggaer.com", "--api-base-url",
+        "https://api.jaggaer.com", "--client-id", "j1p", "--client-secret", SECRET, *jaggaer_options,
+        # Relative to the folder the command runs in.
+        "--purchase-order-template", str(template.relative_to(cli.root)),
+    )  # fmt: skip
+
+    fusion_line, jaggaer_line = cli.ok("credentials", "list", in_process=True).stdout.splitlines()
+    assert 'attribute_names={"lines.Price": "UnitPrice", "schedules.Quantity": "QuantityOrdered"}' in fusion_line
+    assert f"purchase_order_template={template}, " in jaggaer_line, "kept as an absolute path"
+    assert "not_found_codes=[40, 44]" in jaggaer_line
+    # What was stored opens as the connections the clients are built from.
+    store = Store.open(f"sqlite:///{cli.db_path}", MasterKeys.from_env_value(cli.master_key))
+    try:
+        fusion = load_connection(store, "fusion", "default", FusionConnection)
+        jaggaer = load_connection(store, "jaggaer", "default", JaggaerConnection)
+    finally:
+        store.close()
+    assert (fusion.max_concurrent_requests, fusion.expanded_page_size) == (8, 100)
+    assert (fusion.keyset_form, fusion.children) == ("flat", "links")
+    assert fusion.attribute_names == {"lines.Price": "UnitPrice", "schedules.Quantity": "QuantityOrdered"}
+    assert (jaggaer.max_concurrent_requests, jaggaer.write_rate_per_second) == (2, 2.5)
+    assert (jaggaer.not_found_codes, jaggaer.purchase_order_list_path) == ([40, 44], "data.items")
+    assert jaggaer.purchase_order_template == str(template)
+
+
+def test_malformed_tenant_settings_are_refused(cli: ConnectorCli, tmp_path: Path) -> None:
+    profile = ("credentials", "set", "fusion", *FUSION_PROFILE, "--client-secret", SECRET, "--scope", "s")
+    not_a_pair = cli.invoke(*profile, "--attribute", "lines.Price")
+    assert not_a_pair.code == 2 and "'lines.Price' is not NAME=SOURCE" in not_a_pair.stderr, not_a_pair.describe()
+    unknown = cli.refused(*profile, "--attribute", "lines.Cost=UnitCost", in_process=True)
+    assert unknown.startswith("attribute_names: unknown attribute lines.Cost"), unknown
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    jaggaer = ("credentials", "set", "jaggaer", "--instance-url", "https://i", "--api-base-url", "https://a")
+    jaggaer += ("--client-id", "c", "--client-secret", SECRET)
+    message = cli.refused(*jaggaer, "--purchase-order-template", str(broken), in_process=True)
+    assert message.startswith("purchase_order_template: ") and f"{broken}: at $: not valid JSON" in message, message
+    assert cli.ok("credentials", "list", in_process=True).stdout.strip() == "no credentials stored"
 
 
 # 3. an incomplete profile
@@ -185,10 +243,15 @@ def test_ping_both_systems_then_a_wrong_client_secret(cli: ConnectorCli, simulat
     jaggaer_secret = simulators.jaggaer.settings.client_secret
     cli.point_at(simulators)
 
-    fusion = cli.ok("ping", "fusion").stdout.strip()
-    assert fusion == "fusion (default): authenticated and read purchaseOrders (0 item on the first page)"
-    jaggaer = cli.ok("ping", "jaggaer").stdout.strip()
-    assert jaggaer.startswith("jaggaer (default): authenticated and listed purchase orders"), jaggaer
+    # A heading, then one indented line per check.
+    heading, *fusion = cli.ok("ping", "fusion").stdout.splitlines()
+    assert heading == "fusion (default):"
+    assert fusion and all(line.startswith("  ") for line in fusion), fusion
+    assert fusion[0].startswith("  authenticated"), fusion
+    heading, *jaggaer = cli.ok("ping", "jaggaer").stdout.splitlines()
+    assert heading == "jaggaer (default):"
+    assert jaggaer and all(line.startswith("  ") for line in jaggaer), jaggaer
+    assert jaggaer[0].startswith("  authenticated and listed purchase orders"), jaggaer
     # The tokens those pings fetched are cached encrypted: neither they nor the secrets are in the file.
     assert_never_shown(cli, fusion_secret, jaggaer_secret)
 
@@ -232,9 +295,9 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
             "sync",
             "purchase-orders",
             "--start",
-            start.strftime("%Y-%m-%d %H:%M:%S"),
+            start.strftime("%Y-%m-%d %H:%M"),
             "--end",
-            end.strftime("%Y-%m-%d %H:%M:%S"),
+            end.strftime("%Y-%m-%d %H:%M"),
         ).stdout
         in_jaggaer = sims.jaggaer.purchase_order_stats()
 

@@ -27,6 +27,12 @@ def test_wiring_snapshot() -> None:
     assert schedule.job_name == "purchase_orders_sync"
     assert schedule.cron_schedule == "11 * * * *", "one minute after the default ten-minute settle lag"
     assert set(defs.resources or {}) == {"store", "fusion", "jaggaer"}
+    sensor = defs.resolve_sensor_def("abandoned_runs")
+    assert sensor.minimum_interval_seconds == 30
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, "recovery needs no one to turn it on"
+    # Runs the daemon and the UI launch name the process that executes them, as CLI runs do.
+    assert job.executor_def.name == "recovering_multi_or_in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == job.executor_def.name
 
 
 def test_every_asset_backfills_in_a_single_run() -> None:

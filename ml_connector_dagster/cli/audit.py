@@ -1,11 +1,12 @@
 """`ml-connector audit`: the audit trail, filtered, newest first."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 import pandas as pd
 
 from ml_connector_dagster.cli.context import open_store
+from ml_connector_dagster.cli.datetimes import UtcDateTime
 from ml_connector_dagster.store import AuditStatus
 
 
@@ -15,7 +16,7 @@ from ml_connector_dagster.store import AuditStatus
 @click.option("--entity", help="e.g. purchase_orders")
 @click.option("--status", type=click.Choice([s.value for s in AuditStatus]))
 @click.option("--key", "record_key", help="one record's source key (e.g. a POHeaderId)")
-@click.option("--since", type=click.DateTime(), help="recorded at or after (UTC)")
+@click.option("--since", type=UtcDateTime(), help="recorded at or after (UTC unless an offset is given)")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--summary", is_flag=True, help="counts per run, system and status instead of rows")
 def audit(
@@ -36,7 +37,7 @@ def audit(
             entity=entity,
             status=AuditStatus(status) if status else None,
             record_key=record_key,
-            since=since.replace(tzinfo=UTC) if since else None,
+            since=since,
             limit=100_000 if summary else limit,
         )
     if not rows:

@@ -1,5 +1,6 @@
 """`ml-connector credentials`: store, list, delete connection profiles; generate and rotate master keys."""
 
+import json
 from typing import Any
 
 import click
@@ -9,8 +10,6 @@ from ml_connector_dagster.cli.context import open_store
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.store import generate_key
-
-SECRET_FIELDS = {"client_secret", "password"}
 
 
 @click.group()
@@ -33,10 +32,32 @@ def _store_profile(system: str, profile: str, model: type[BaseModel], values: di
         if isinstance(value, SecretStr):
             secrets[name] = value.get_secret_value()
         else:
-            settings[name] = str(value).lower() if isinstance(value, bool) else str(value)
+            settings[name] = _as_text(value)
     with open_store() as store:
         store.vault.put(system, profile, settings=settings, secrets=secrets)
     click.echo(f"stored {system} profile '{profile}' ({len(secrets)} secret value(s) encrypted)")
+
+
+def _as_text(value: Any) -> str:
+    """Settings are kept as text the connection model reads back: JSON for lists and mappings."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _attribute_names(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ...]) -> str | None:
+    """`--attribute lines.Price=UnitPrice`, repeated, as the JSON object the profile keeps."""
+    if not pairs:
+        return None
+    names: dict[str, str] = {}
+    for pair in pairs:
+        documented, equals, source = pair.partition("=")
+        if not equals or not documented.strip() or not source.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=SOURCE, e.g. lines.Price=UnitPrice", ctx, param)
+        names[documented.strip()] = source.strip()
+    return json.dumps(names)
 
 
 @set_credentials.command("fusion")
@@ -52,6 +73,18 @@ def _store_profile(system: str, profile: str, model: type[BaseModel], values: di
 @click.option("--framework-version", type=int, help="REST-Framework-Version to pin (default 6, minimum 4)")
 @click.option("--datetime-literal", type=click.Choice(["offset", "z"]), help="literal form used in q filters")
 @click.option("--page-size", type=int, help="rows per page, at most 499")
+@click.option("--max-concurrent-requests", type=int, help="requests in flight at once (default 4)")
+@click.option("--keyset-form", type=click.Choice(["nested", "flat"]), help="how a window is paged (default nested)")
+@click.option("--children", type=click.Choice(["expand", "links"]), help="children in the header page, or by link")
+@click.option("--expanded-page-size", type=int, help="headers per page when children are expanded (default 250)")
+@click.option(
+    "--attribute",
+    "attribute_names",
+    multiple=True,
+    callback=_attribute_names,
+    metavar="NAME=SOURCE",
+    help="the pod's name for a documented attribute, e.g. lines.Price=UnitPrice (repeatable)",
+)
 def set_fusion(profile: str, **values: Any) -> None:
     """Oracle Fusion: OAuth client credentials through the OCI IAM identity domain, or HTTP Basic."""
     if values["auth"] == "oauth" and values["client_secret"] is None:
@@ -70,6 +103,17 @@ def set_fusion(profile: str, **values: Any) -> None:
 @click.option("--realm", help="Keycloak realm (default J1p-integrations)")
 @click.option("--purchase-order-path", help="the J1P purchase order path provisioned for the tenant")
 @click.option("--po-upsert-supported/--no-po-upsert-supported", default=None, help="tenant accepts CREATEUPDATE")
+@click.option(
+    "--purchase-order-template",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    help="the tenant's purchase order document template (JSON); default: the packaged one",
+)
+@click.option(
+    "--purchase-order-list-path", help="where list answers hold documents (default purchaseOrderList.purchaseOrder)"
+)
+@click.option("--max-concurrent-requests", type=int, help="requests in flight at once (default 4)")
+@click.option("--write-rate-per-second", type=float, help="cap on purchase order writes per second")
+@click.option("--not-found-codes", help='returnCodes that mean "no such document", e.g. "40,44" (default 40)')
 def set_jaggaer(profile: str, **values: Any) -> None:
     """JAGGAER J1P: OAuth client credentials at the instance's Keycloak realm."""
     if values["client_secret"] is None:

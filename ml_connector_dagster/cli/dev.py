@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-import yaml
 
 from ml_connector_dagster.cli.keys import local_master_keys
 from ml_connector_dagster.cli.simulators import running_simulators
@@ -32,9 +31,8 @@ def dev(port: int, fusion_port: int, jaggaer_port: int, count: int) -> None:
     shutil.rmtree(home, ignore_errors=True)
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True)
-    instance_config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
-    instance_config["storage"] = {"sqlite": {"base_dir": str(dagster_home)}}
-    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_config))
+    # Its storage lives under $DAGSTER_HOME, which `dagster dev` gets below.
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
     store_url = f"sqlite:///{home / 'connector.db'}"
     with running_simulators(fusion_port, jaggaer_port) as sims:
         store = Store.open(store_url, keys)

@@ -5,11 +5,18 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.connections import ConnectionNotConfigured
 from ml_connector_dagster.http.errors import ConnectorHttpError
 from ml_connector_dagster.store import MasterKeyError, UnsupportedDatabaseError
 
+
+class ConfigurationError(Exception):
+    """A database, folder or setting the command needs is missing or unreachable; the message says which."""
+
+
 USER_ERRORS = (
+    ConfigurationError,
     ConnectorHttpError,
     ConnectionNotConfigured,
     MasterKeyError,
@@ -27,6 +34,9 @@ class FriendlyGroup(click.Group):
             raise click.ClickException("; ".join(_problem(e) for e in exc.errors())) from None
         except USER_ERRORS as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
 
 
 def _problem(error: Any) -> str:

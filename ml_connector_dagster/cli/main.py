@@ -1,5 +1,8 @@
 """`ml-connector`: simulators, credentials, connectivity checks, syncs, the audit trail, the demo."""
 
+import signal
+import threading
+
 import click
 
 from ml_connector_dagster.cli.audit import audit
@@ -15,6 +18,10 @@ from ml_connector_dagster.cli.sync import sync
 @click.group(cls=FriendlyGroup)
 def cli() -> None:
     """Keeps Oracle Fusion Cloud ERP and JAGGAER in sync (Dagster edition)."""
+    # SIGTERM (a supervisor stopping the process) interrupts like Ctrl-C: a run in progress stops at its next
+    # checkpoint and reports what it did, where Python's default would end the process at once.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 for command in (audit, credentials, demo, dev, ping, simulate, sync):

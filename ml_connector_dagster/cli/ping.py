@@ -1,4 +1,4 @@
-"""`ml-connector ping fusion|jaggaer`: authenticate and make one read, or say plainly what failed."""
+"""`ml-connector ping fusion|jaggaer`: check a connection profile against the system, or say plainly what failed."""
 
 import click
 
@@ -10,10 +10,14 @@ from ml_connector_dagster.connections import fusion_client, jaggaer_client
 @click.argument("system", type=click.Choice(["fusion", "jaggaer"]))
 @click.option("--profile", default="default", show_default=True)
 def ping(system: str, profile: str) -> None:
-    """Authenticate against SYSTEM with the stored credentials and make one read."""
+    """Authenticate against SYSTEM with the stored credentials and check what the connector relies on there:
+    one line per check, or one sentence naming the check that failed (exit 1)."""
     with open_store() as store:
         client = fusion_client(store, profile) if system == "fusion" else jaggaer_client(store, profile)
         try:
-            click.echo(f"{system} ({profile}): {client.ping()}")
+            lines = client.ping()
         finally:
             client.close()
+    click.echo(f"{system} ({profile}):")
+    for line in lines:
+        click.echo(f"  {line}")

@@ -1,13 +1,26 @@
 """Runs the sync job for a range of windows on a real Dagster instance, as one single-run backfill."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.events import RunFailureReason
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    RUN_FAILURE_REASON_TAG,
+)
 from pydantic import BaseModel
 
+from ml_connector_dagster.cli.ranges import partition_range
+from ml_connector_dagster.cli.run_console import run_console, step_failure_reason
+from ml_connector_dagster.connections import load_connection
 from ml_connector_dagster.definitions import defs
-from ml_connector_dagster.defs.partitions import SYNC_WINDOWS
+from ml_connector_dagster.defs.runs.owner import RunOwner
+from ml_connector_dagster.defs.runs.recovery import AbandonedRun, fail_abandoned_runs
+from ml_connector_dagster.fusion.connection import FusionConnection
+from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.report import SyncCounts
 
 PULL_ASSET = dg.AssetKey(["fusion", "purchase_orders"])
@@ -19,37 +32,51 @@ class SyncRunResult(BaseModel):
     success: bool
     counts: SyncCounts
     failure: str | None = None
+    # Stopped by SIGINT or SIGTERM: the counts are what the run did until then.
+    interrupted: bool = False
+    # Runs of dead processes that this run's start failed, freeing the pool slots they held.
+    recovered: list[AbandonedRun] = []
 
 
-def partition_range(start: datetime, end: datetime) -> tuple[str, str]:
-    keys = SYNC_WINDOWS.get_partition_keys_in_time_window(dg.TimeWindow(start, end))
-    if not keys:
-        raise ValueError(f"no complete sync window between {start.isoformat()} and {end.isoformat()}")
-    return keys[0], keys[-1]
+def check_profiles(store: Store) -> None:
+    """The connection profiles the job's resources name are stored and valid, or ConnectionNotConfigured."""
+    resources = defs.resources or {}
+    load_connection(store, "fusion", resources["fusion"].profile, FusionConnection)
+    load_connection(store, "jaggaer", resources["jaggaer"].profile, JaggaerConnection)
 
 
 def run_purchase_orders(instance: dg.DagsterInstance, start: datetime, end: datetime) -> SyncRunResult:
     first, last = partition_range(start, end)
-    job = defs.resolve_job_def("purchase_orders_sync")
+    recovered = fail_abandoned_runs(instance)
+    job = defs.resolve_job_def("purchase_orders_sync").with_logger_defs({"console": run_console})
     result = job.execute_in_process(
-        # The console keeps to warnings and failures; every event is still in the instance's event log.
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first,
+            ASSET_PARTITION_RANGE_END_TAG: last,
+            **RunOwner.current().tags(),
+        },
         raise_on_error=False,
+    )
+    run = instance.get_run_by_id(result.run_id)
+    interrupted = (
+        run is not None and run.tags.get(RUN_FAILURE_REASON_TAG) == RunFailureReason.UNEXPECTED_TERMINATION.value
     )
     return SyncRunResult(
         run_id=result.run_id,
         success=result.success,
-        counts=_counts(result),
-        failure=None if result.success else _failure(result),
+        counts=_counts(instance, result.run_id),
+        failure=None if result.success else _failure(result, interrupted),
+        interrupted=interrupted,
+        recovered=recovered,
     )
 
 
-def _counts(result: dg.ExecuteInProcessResult) -> SyncCounts:
+def _counts(instance: dg.DagsterInstance, run_id: str) -> SyncCounts:
     """Pulled and quarantined come from the pull's metadata, the write outcomes from the post's."""
-    pulled = _metadata(result, PULL_ASSET)
-    posted = _metadata(result, POST_ASSET)
+    pulled = _metadata(instance, run_id, PULL_ASSET)
+    posted = _metadata(instance, run_id, POST_ASSET)
     return SyncCounts(
         pulled=pulled.get("pulled", 0),
         staged=pulled.get("staged", 0),
@@ -60,17 +87,32 @@ def _counts(result: dg.ExecuteInProcessResult) -> SyncCounts:
     )
 
 
-def _metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict[str, int]:
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        if materialization.asset_key == key:
-            return {k: v.value for k, v in materialization.metadata.items() if isinstance(v, dg.IntMetadataValue)}
-    return {}
+def _metadata(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey) -> dict[str, int]:
+    """The counts of the asset's materialization in the run, or, for a step that stopped part-way, of the
+    observation it logged when it stopped: what it did up to there.
+
+    Read from the instance's event log: a step that raises does not hand the observation it logged to the
+    in-process result.
+    """
+    materialized = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    for entry in materialized:
+        materialization = entry.asset_materialization
+        if materialization is not None and materialization.asset_key == key:
+            return _ints(materialization.metadata)
+    observed = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)
+    stopped = [entry.asset_observation for entry in observed]
+    mine = [observation for observation in stopped if observation is not None and observation.asset_key == key]
+    return _ints(mine[-1].metadata) if mine else {}
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str:
+def _ints(metadata: Mapping[str, dg.MetadataValue]) -> dict[str, int]:
+    return {name: value.value for name, value in metadata.items() if isinstance(value, dg.IntMetadataValue)}
+
+
+def _failure(result: dg.ExecuteInProcessResult, interrupted: bool) -> str:
     for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            return f"{event.step_key}: {error.message.strip()}"
-    return "the run failed"
+        if event.is_step_failure:
+            if interrupted:
+                return f"stopped by SIGINT or SIGTERM during {event.step_key}"
+            return f"{event.step_key}: {step_failure_reason(event.step_failure_data)}"
+    return "stopped by SIGINT or SIGTERM" if interrupted else "the run failed"
