@@ -245,6 +245,7 @@ def test_control_endpoints(sim: tuple[JaggaerSimulator, httpx.Client]) -> None:
     assert stats == {
         "purchase_orders": {"stored": 2, "distinct_po_numbers": 1, "duplicates": 1, "writes": 2},
         "token_requests": 1,
+        "requests": 2,
     }
     assert [d["poNumber"] for d in client.get("/__sim__/purchase-orders").json()] == ["PO-1", "PO-1"]
     client.post("/__sim__/reset").raise_for_status()

@@ -49,6 +49,7 @@ class JaggaerSimulator:
         self._store = PurchaseOrderStore(self.settings)
         self._lock = threading.Lock()
         self._token_requests = 0
+        self._api_requests = 0
         starlette = Starlette(routes=self._routes(), exception_handlers={J1PError: _j1p_error})
         self.app: ASGIApp = FaultMiddleware(starlette, self.faults)
 
@@ -103,6 +104,8 @@ class JaggaerSimulator:
         )
 
     def _authorize(self, request: Request) -> None:
+        with self._lock:
+            self._api_requests += 1
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and self.tokens.is_valid(token.strip()):
             return
@@ -149,8 +152,9 @@ class JaggaerSimulator:
 
     async def _stats(self, request: Request) -> Response:
         with self._lock:
-            token_requests = self._token_requests
-        return JSONResponse({"purchase_orders": self._store.stats().model_dump(), "token_requests": token_requests})
+            token_requests, api_requests = self._token_requests, self._api_requests
+        stats = self._store.stats().model_dump()
+        return JSONResponse({"purchase_orders": stats, "token_requests": token_requests, "requests": api_requests})
 
     async def _all_purchase_orders(self, request: Request) -> Response:
         return JSONResponse(self._store.documents())
