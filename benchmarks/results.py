@@ -52,7 +52,7 @@ class Summary(BaseModel):
     def line(self) -> str:
         return (
             f"bench pull_vs_dlt={self.pull_vs_dlt:.2f} pull_rps={self.pull_rps:.0f} post_rps={self.post_rps:.0f}"
-            f" e2e_rps={self.e2e_rps:.0f} requests_per_po={self.requests_per_po:.2f}"
+            f" e2e_rps={self.e2e_rps:.0f} requests_per_po={self.requests_per_po:.3f}"
             f" rss_growth_mb={self.rss_growth_mb:.0f}"
         )
 
@@ -78,7 +78,7 @@ class Summary(BaseModel):
             ),
             Target(
                 figure="Fusion requests per PO (pull)",
-                measured=f"{self.requests_per_po:.2f}",
+                measured=f"{self.requests_per_po:.3f}",
                 target="<= 0.1",
                 met=self.requests_per_po <= 0.1,
             ),

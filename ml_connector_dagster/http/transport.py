@@ -83,6 +83,10 @@ class StdlibTransport(httpx.BaseTransport):
                 connection = http.client.HTTPConnection(host, port, timeout=connect)
             try:
                 connection.connect()
+                # Headers and body go out as they are written: with Nagle's algorithm a body written after
+                # its headers would wait for the server's delayed acknowledgement of them.
+                assert connection.sock is not None
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except TimeoutError:
                 raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
             except OSError as exc:
