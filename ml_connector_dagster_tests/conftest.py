@@ -11,6 +11,7 @@ import pytest
 
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
 from ml_connector_dagster.store import MasterKeys, Store, generate_key
+from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
 
 
 @dataclass
@@ -36,6 +37,19 @@ def connector_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ConnectorE
 def sims() -> Iterator[LocalSimulators]:
     with running_simulators() as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def simulators() -> Iterator[LocalSimulators]:
+    """Both simulators shared by a module's tests, for tests that only read or add their own records."""
+    with running_simulators() as running:
+        yield running
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> ConnectorCli:
+    """One user's machine for the installed `ml-connector` command."""
+    return ConnectorCli(tmp_path)
 
 
 @pytest.fixture

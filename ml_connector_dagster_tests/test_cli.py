@@ -6,11 +6,9 @@ run the same command in-process through click's runner (`in_process=True`), only
 """
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
@@ -35,17 +33,6 @@ FUSION_SCOPE = "urn:opc:resource:fa:instanceid=123urn:opc:resource:consumer::all
 DEFAULT_PURCHASE_ORDER_TEMPLATE = (
     Path(__file__).resolve().parents[1] / "ml_connector_dagster" / "jaggaer" / "templates" / "purchase_order.json"
 )
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> ConnectorCli:
-    return ConnectorCli(tmp_path)
-
-
-@pytest.fixture(scope="module")
-def simulators() -> Iterator[LocalSimulators]:
-    with running_simulators() as sims:
-        yield sims
 
 
 def store_fusion(cli: ConnectorCli, master_key: str | None = "", in_process: bool = False) -> None:

@@ -3,15 +3,12 @@ script can rely on (docs/operations.md). The installed command runs in a subproc
 variations of one behaviour run in-process through click's runner (`in_process=True`) to save interpreter starts.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import dagster as dg
 import httpx
 import pytest
 
 from ml_connector_dagster.cli.exit_codes import ExitCode
-from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
+from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
 from ml_connector_dagster_tests.conftest import hours_ago
 
@@ -31,17 +28,6 @@ BEFORE_START = (
 )
 # March 2026, whole hours: a range that is before ML_CONNECTOR_PARTITION_START=2026-06-01-00:00.
 MARCH = ("--start", "2026-03-01 00:00", "--end", "2026-03-02 00:00")
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> ConnectorCli:
-    return ConnectorCli(tmp_path)
-
-
-@pytest.fixture(scope="module")
-def simulators() -> Iterator[LocalSimulators]:
-    with running_simulators() as sims:
-        yield sims
 
 
 def refused_with(cli: ConnectorCli, env: dict[str, str], *args: str, in_process: bool = False) -> str:

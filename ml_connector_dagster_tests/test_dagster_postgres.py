@@ -5,10 +5,8 @@ Each test gets a database of its own on ML_CONNECTOR_TEST_POSTGRES_URL's server,
 skipped when that server is unreachable, unless ML_CONNECTOR_REQUIRE_POSTGRES=1 (CI) makes that a failure.
 """
 
-import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,15 +16,13 @@ import httpx
 import pytest
 import yaml
 from dagster._utils.concurrency import PendingStepInfo
-from sqlalchemy import text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
 
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
-from ml_connector_dagster.store import create_store_engine
 from ml_connector_dagster_tests.cli_fixtures import PROJECT_DAGSTER_YAML, ConnectorCli
 from ml_connector_dagster_tests.conftest import hours_ago
+from ml_connector_dagster_tests.postgres import throwaway_database
 
 POSTGRES_URL_ENV = "ML_CONNECTOR_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "ML_CONNECTOR_REQUIRE_POSTGRES"
@@ -51,30 +47,8 @@ def documented_storage_blocks() -> list[dict[str, object]]:
 @pytest.fixture
 def database() -> Iterator[URL]:
     """An empty database for this test."""
-    admin = create_store_engine(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL)).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
-    name = f"mlc_dagster_{uuid.uuid4().hex[:12]}"
-    unreachable: str | None = None
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        unreachable = f"PostgreSQL not reachable at {admin.url.render_as_string(hide_password=True)}: {reason}"
-    # Failing outside the except block: pytest would print the chained driver error, whose arguments include
-    # the password.
-    if unreachable is not None:
-        admin.dispose()
-        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-            pytest.fail(unreachable, pytrace=False)
-        pytest.skip(unreachable)
-    try:
-        yield admin.url.set(database=name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("mlc_dagster") as url:
+        yield url
 
 
 def instance_env(database: URL) -> dict[str, str]:
@@ -178,8 +152,9 @@ def test_pools_hold_one_step_per_system_across_runs_on_postgres(
     sims.fusion.seed_purchase_orders(4, *second)
     instance = open_instance(cli, monkeypatch)
     request.addfinalizer(instance.dispose)
-    # The first run's pull waits on Fusion for a few seconds, holding the fusion_api slot.
-    rule = {"mode": "slow_answer", "method": "GET", "path_contains": "purchaseOrders", "hold_seconds": 4}
+    # The first run's pull waits on Fusion, holding the fusion_api slot, long enough for a second `ml-connector`
+    # process to start and queue even on a loaded machine.
+    rule = {"mode": "slow_answer", "method": "GET", "path_contains": "purchaseOrders", "hold_seconds": 12}
     httpx.put(f"{sims.fusion_url}/__sim__/faults", json={"rules": [rule]}).raise_for_status()
     holder = cli.start(*sync_args(*first), extra_env=instance_vars)
     waiter = None

@@ -1,48 +1,20 @@
 """Every store test runs on SQLite and on PostgreSQL, each test on an empty schema."""
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from ml_connector_dagster.store import MasterKeys, Store, create_store_engine, generate_key
-
-POSTGRES_URL_ENV = "ML_CONNECTOR_TEST_POSTGRES_URL"
-REQUIRE_POSTGRES_ENV = "ML_CONNECTOR_REQUIRE_POSTGRES"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+from ml_connector_dagster_tests.postgres import throwaway_database
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database for this session, so tests never touch anyone's data."""
-    admin = create_store_engine(os.environ.get(POSTGRES_URL_ENV, DEFAULT_POSTGRES_URL)).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
-    name = f"mlc_test_{uuid.uuid4().hex[:12]}"
-    unreachable: str | None = None
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        unreachable = f"PostgreSQL not reachable at {admin.url.render_as_string(hide_password=True)}: {reason}"
-    # Failing outside the except block: pytest would print the chained driver error, whose
-    # arguments include the password.
-    if unreachable is not None:
-        admin.dispose()
-        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-            pytest.fail(unreachable, pytrace=False)
-        pytest.skip(unreachable)
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("mlc_test") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
