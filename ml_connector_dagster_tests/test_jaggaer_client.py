@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ml_connector_dagster.http.errors import RequestRejected
+from ml_connector_dagster.http.errors import CheckFailed, RequestRejected
 from ml_connector_dagster.http.retry import RetryPolicy
 from ml_connector_dagster.jaggaer.client import JaggaerClient
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
@@ -238,14 +238,28 @@ def test_ping_lists_reads_a_document_and_renders_the_template(tmp_path: Path) ->
     assert lines == [
         "authenticated and listed purchase orders (1 stored)",
         f"read a stored document: PO number US-1001 is poId {created}",
-        lines[2],
+        "PO number lookups work (flt=poNumber=in=(…))",
+        lines[3],
     ]
-    assert lines[2].startswith("jaggaer purchase order template (packaged default) renders a sample order")
-    assert lines[2].endswith("the PO number goes at poNumber")
+    assert lines[3].startswith("jaggaer purchase order template (packaged default) renders a sample order")
+    assert lines[3].endswith("the PO number goes at poNumber")
 
     template = write_template(tmp_path, HEADER_TEMPLATE)
     with tenant(JaggaerSimSettings(document_shape="header"), purchase_order_template=template) as (_, _, client):
-        [listing, rendering] = client.ping()
+        [listing, not_probed, rendering] = client.ping()
     assert listing == "authenticated and listed purchase orders (0 stored)"
+    assert not_probed == "PO number lookups not probed: the tenant holds no purchase order yet"
     assert rendering.startswith(f"jaggaer purchase order template {template} renders a sample order")
     assert rendering.endswith("the PO number goes at header.poNumber")
+
+
+def test_ping_finds_out_that_a_tenant_has_no_in_filter_and_one_number_at_a_time_works() -> None:
+    with tenant(JaggaerSimSettings(fiql_in_supported=False)) as (simulator, _, client):
+        JaggaerPurchaseOrderSink(client).write(order(), None)
+        with pytest.raises(CheckFailed, match=r"refused the lookup flt=poNumber=in=\(…\).*set lookup_batch_size to 1"):
+            client.ping()
+        one_at_a_time = JaggaerClient(client.connection.model_copy(update={"lookup_batch_size": 1}))
+        assert "PO number lookups work (flt=poNumber==…)" in one_at_a_time.ping()
+        # Set so, a batch of writes looks each number up alone, and nothing is created twice.
+        sink = JaggaerPurchaseOrderSink(one_at_a_time)
+        assert sink.find_ids(["US-1001", "US-404"]) == {"US-1001": str(simulator.purchase_orders()[0]["poId"])}

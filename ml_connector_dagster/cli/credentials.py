@@ -114,6 +114,7 @@ def set_fusion(profile: str, **values: Any) -> None:
 @click.option("--max-concurrent-requests", type=int, help="requests in flight at once (default 4)")
 @click.option("--write-rate-per-second", type=float, help="cap on purchase order writes per second")
 @click.option("--not-found-codes", help='returnCodes that mean "no such document", e.g. "40,44" (default 40)')
+@click.option("--lookup-batch-size", type=int, help="PO numbers per lookup request (default 50; 1 = no =in= filter)")
 def set_jaggaer(profile: str, **values: Any) -> None:
     """JAGGAER J1P: OAuth client credentials at the instance's Keycloak realm."""
     if values["client_secret"] is None:

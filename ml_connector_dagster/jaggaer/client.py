@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from ml_connector_dagster.http.client import ApiClient
-from ml_connector_dagster.http.errors import RequestRejected, WriteOutcomeUnknown
+from ml_connector_dagster.http.errors import CheckFailed, RequestRejected, WriteOutcomeUnknown
 from ml_connector_dagster.http.paging import Page, iterate_pages
 from ml_connector_dagster.http.tokens import BearerAuthorizer, ClientCredentialsGrant, TokenCache, TokenProvider
 from ml_connector_dagster.jaggaer.answers import checked, list_page, po_id, po_number, po_number_places
@@ -81,6 +81,9 @@ class JaggaerClient:
         if page.items:
             listed = self._listed(page.items[0], 1)
             lines.append(f"read a stored document: PO number {listed.po_number} is poId {listed.po_id}")
+            lines.append(self._probe_lookup(listed))
+        else:
+            lines.append("PO number lookups not probed: the tenant holds no purchase order yet")
         sample = sample_purchase_order()
         rendered = json.dumps(self.template.render(sample))
         lines.append(
@@ -88,6 +91,23 @@ class JaggaerClient:
             f"({len(rendered)} bytes); the PO number goes at {self.template.key_location}"
         )
         return lines
+
+    def _probe_lookup(self, listed: ListedPurchaseOrder) -> str:
+        """Looks a stored PO number up the way a sync does (with `=in=` when lookup_batch_size > 1): a tenant
+        whose filter does not work would otherwise look like one where no order exists, and get duplicates."""
+        numbers = [listed.po_number]
+        if self.connection.lookup_batch_size > 1:
+            numbers.append(f"{listed.po_number}-ml-connector-probe")
+        flt = "poNumber=in=(…)" if len(numbers) > 1 else "poNumber==…"
+        advice = "set lookup_batch_size to 1" if len(numbers) > 1 else "check purchase_order_path"
+        try:
+            found = self.find_purchase_orders(numbers).get(listed.po_number)
+        except RequestRejected as exc:
+            raise CheckFailed(SYSTEM, f"the tenant refused the lookup flt={flt} ({exc}): {advice}") from None
+        if found != listed.po_id:
+            problem = f"looking PO number {listed.po_number} up with flt={flt} did not find it"
+            raise CheckFailed(SYSTEM, f"{problem}: {advice}")
+        return f"PO number lookups work (flt={flt})"
 
     def purchase_order_document(self, order: PurchaseOrder) -> dict[str, Any]:
         return self.template.render(order)

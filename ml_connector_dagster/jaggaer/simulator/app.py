@@ -135,7 +135,10 @@ class JaggaerSimulator:
         # Larger requests are cut to the maximum, as paged APIs do: clients must advance by returnedRecords.
         limit = min(self._positive_int(request, "limit", self.settings.default_page_size), self.settings.max_page_size)
         flt = request.query_params.get("flt", "").strip()
-        total, documents = self._store.page(parse_filter(flt) if flt else [], start, limit)
+        terms = parse_filter(flt) if flt else []
+        if not self.settings.fiql_in_supported and any(term.op == "=in=" for term in terms):
+            raise J1PError(RC_INVALID_QUERY, f"Invalid filter term in {flt!r}: operator =in= is not supported")
+        total, documents = self._store.page(terms, start, limit)
         listed: Any = documents
         for member in reversed(self.settings.list_wrapper.split(".")):
             listed = {member: listed}

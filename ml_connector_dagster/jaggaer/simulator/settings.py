@@ -30,5 +30,8 @@ class JaggaerSimSettings(BaseModel):
     document_shape: Literal["flat", "header"] = "flat"
     # [unverified] the returnCode for an unknown poId; public clients have seen 40.
     not_found_code: int = 40
+    # [unverified] FIQL `=in=` is seen on J1P lists, not on every tenant's PO path; off answers it as an
+    # invalid query, as a tenant without it would.
+    fiql_in_supported: bool = True
     # Where list answers put their documents, as dotted members.
     list_wrapper: str = Field(default="purchaseOrderList.purchaseOrder", pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
