@@ -69,6 +69,11 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield test_instance
 
 
+# One clock for the whole session: a test that reads `hours_ago(5)` twice must get the same window even when
+# the hour turns between the two calls (windows are an hour; the session takes minutes).
+_SESSION_HOUR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def hours_ago(hours: int) -> datetime:
-    """The start of the hour `hours` hours before the current one: always a settled hourly window."""
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours)
+    """The start of the hour `hours` hours before the one the session started in (n ≥ 1: a settled window)."""
+    return _SESSION_HOUR - timedelta(hours=hours)
