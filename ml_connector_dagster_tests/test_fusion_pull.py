@@ -183,3 +183,24 @@ def test_ping_checks_the_pods_attributes_and_the_keyset_form(store: Store, sims:
     sims.fusion.settings.last_update_date_queryable = False
     with pytest.raises(CheckFailed, match="purchaseOrders.LastUpdateDate is not queryable"):
         fusion_client(store).ping()
+
+
+def test_an_order_whose_children_the_pod_refuses_is_quarantined_and_its_window_completes(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    sims.fusion.seed_purchase_orders(12, hours_ago(3), hours_ago(2), max_lines=40)
+    orders = fusion(sims).get("purchaseOrders", params={"limit": 50, "onlyData": "true"}).json()["items"]
+    long_orders = {str(o["POHeaderId"]) for o in orders if fusion_line_count(sims, str(o["POHeaderId"])) > 25}
+    assert long_orders, "some orders need their lines read beyond the expanded page"
+    # The pod refuses every read of a lines collection: only orders with more lines than one page need one.
+    refuse = {"status": 400, "times": 1000, "method": "GET", "path_contains": "/child/lines"}
+    httpx.put(f"{sims.fusion_url}/__sim__/faults", json={"rules": [refuse]}).raise_for_status()
+
+    result = run_purchase_orders(instance, hours_ago(3), hours_ago(2))
+
+    assert result.success, result.failure
+    assert (result.counts.quarantined, result.counts.posted) == (len(long_orders), 12 - len(long_orders))
+    quarantined = store.audit.query(run_id=result.run_id, status=AuditStatus.QUARANTINED)
+    assert {row.record_key for row in quarantined} == long_orders
+    for row in quarantined:
+        assert row.reason and "could not be read" in row.reason and "(400)" in row.reason

@@ -10,10 +10,10 @@ from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.fusion.probe import ping
 from ml_connector_dagster.fusion.purchase_orders import PurchaseOrderMapping
 from ml_connector_dagster.fusion.query import Cursor, WindowQuery
-from ml_connector_dagster.fusion.resources import ChildCollection, WindowedResource, expand_of
+from ml_connector_dagster.fusion.resources import UNREADABLE_CHILDREN, ChildCollection, WindowedResource, expand_of
 from ml_connector_dagster.http.client import ApiClient, Authorizer
 from ml_connector_dagster.http.errors import RequestRejected
-from ml_connector_dagster.http.paging import Page, iterate_keyset, iterate_pages, read_ahead
+from ml_connector_dagster.http.paging import Page, PagingError, iterate_keyset, iterate_pages, read_ahead
 from ml_connector_dagster.http.tokens import (
     BasicAuthorizer,
     BearerAuthorizer,
@@ -100,7 +100,7 @@ class FusionClient:
 
         rows = iterate_keyset(fetch, window.cursor_of, f"fusion {resource.name}")
         if with_children:
-            completed = (self._complete(row, resource.children) for row in rows)
+            completed = (self._or_unreadable(self._complete, row, resource.children) for row in rows)
         else:
             completed = self._with_linked_children(rows, resource.children)
         yield from read_ahead(completed, 2 * page_size, f"fusion {resource.name}")
@@ -128,6 +128,17 @@ class FusionClient:
             completed[child.name] = [self._complete(row, child.children) for row in rows]
         return completed
 
+    @staticmethod
+    def _or_unreadable(
+        complete: Callable[[Item, tuple[ChildCollection, ...]], Item], item: Item, children: tuple[ChildCollection, ...]
+    ) -> Item:
+        """The item with its children, or marked unreadable when the pod refused or garbled them: one item's
+        bad answer is that record's problem, not its window's. Throttling and outages still stop the window."""
+        try:
+            return complete(item, children)
+        except (RequestRejected, PagingError) as exc:
+            return {**item, UNREADABLE_CHILDREN: str(exc)}
+
     def _read_children(self, href: str, child: ChildCollection) -> list[Item]:
         params: dict[str, str | int] = {"orderBy": f"{child.key}:asc", "limit": self.connection.page_size}
         if child.children:
@@ -145,7 +156,7 @@ class FusionClient:
             yield from rows
             return
 
-        def complete(row: Item) -> Item:
+        def linked(row: Item, children: tuple[ChildCollection, ...]) -> Item:
             return {
                 **row,
                 **{child.name: self._read_children(_child_href(row, child.name), child) for child in children},
@@ -155,7 +166,7 @@ class FusionClient:
         with ThreadPoolExecutor(workers, thread_name_prefix="fusion-children") as pool:
             pending = []
             for row in rows:
-                pending.append(pool.submit(complete, row))
+                pending.append(pool.submit(self._or_unreadable, linked, row, children))
                 if len(pending) >= workers * 4:
                     yield pending.pop(0).result()
             for future in pending:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ml_connector_dagster.fusion.resources import ChildCollection, WindowedResource
+from ml_connector_dagster.fusion.resources import UNREADABLE_CHILDREN, ChildCollection, WindowedResource
 from ml_connector_dagster.records import InvalidRecord, PODistribution, POLine, POSchedule, PurchaseOrder
 
 
@@ -172,18 +172,23 @@ class PurchaseOrderMapping:
 
         Raises InvalidRecord naming the order and every offending Fusion attribute.
         """
+        if UNREADABLE_CHILDREN in raw:
+            reason = f"its lines, schedules or distributions could not be read: {raw[UNREADABLE_CHILDREN]}"
+            raise InvalidRecord(self.record_key(raw), f"{self._label(raw)}: {reason}")
         missing: list[str] = []
         data = self._canonical(raw, _LEVELS[0], missing)
         try:
             return PurchaseOrder.model_validate(data), missing
         except ValidationError as exc:
             problems = "; ".join(self._describe(raw, error) for error in exc.errors(include_url=False))
-            header = _LEVELS[0].resource
-            label = (
-                f"purchase order {raw.get(self.attribute(header, 'order_number'), '?')} "
-                f"(POHeaderId {raw.get(self.attribute(header, 'source_id'), '?')})"
-            )
-            raise InvalidRecord(self.record_key(raw), f"{label}: {problems}") from None
+            raise InvalidRecord(self.record_key(raw), f"{self._label(raw)}: {problems}") from None
+
+    def _label(self, raw: Mapping[str, Any]) -> str:
+        header = _LEVELS[0].resource
+        return (
+            f"purchase order {raw.get(self.attribute(header, 'order_number'), '?')} "
+            f"(POHeaderId {raw.get(self.attribute(header, 'source_id'), '?')})"
+        )
 
     def _children(self, level: _Level) -> tuple[ChildCollection, ...]:
         if level.child is None:

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# Set on an item whose child collections could not be read (a refused or unreadable answer): the record is
+# quarantined with that reason instead of being synced without its children, or stopping its window.
+UNREADABLE_CHILDREN = "ml_connector:unreadable_children"
+
 
 @dataclass(frozen=True)
 class ChildCollection:
