@@ -7,7 +7,7 @@ last row read, so rows that leave the window while it is read, or share one time
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -39,10 +39,14 @@ def iterate_pages(fetch: Callable[[int], Page[Item]], start: int, what: str) -> 
 
 
 def iterate_keyset(
-    fetch: Callable[[Cursor | None], Page[Item]], cursor_of: Callable[[Item], Cursor], what: str
+    fetch: Callable[[Cursor | None], Page[Item]],
+    cursor_of: Callable[[Item], Cursor],
+    what: str,
+    after: Cursor | None = None,
 ) -> Iterator[Item]:
-    """Pages in cursor order: `fetch(None)` reads the first page, `fetch(c)` the rows strictly after `c`."""
-    cursor: Cursor | None = None
+    """Pages in cursor order: `fetch(None)` reads the first page, `fetch(c)` the rows strictly after `c`;
+    `after` starts past a cursor already read."""
+    cursor: Cursor | None = after
     while True:
         page = fetch(cursor)
         yield from page.items
@@ -60,12 +64,13 @@ def iterate_keyset(
 _DONE = object()
 
 
-def read_ahead(items: Iterator[Item], depth: int, what: str) -> Iterator[Item]:
-    """Runs `items` on a thread of its own, at most `depth` items ahead of the consumer.
+def read_ahead(sources: Sequence[Iterator[Item]], depth: int, what: str) -> Iterator[Item]:
+    """Runs each source on a thread of its own, together at most `depth` items ahead of the consumer.
 
-    The next page is then on its way while this one is processed, so a window costs about its slower half
-    (network or processing), not their sum. The producer's errors surface in the consumer; a consumer that
-    stops early (or is interrupted) stops the producer at its next item.
+    The next pages are then on their way while this one is processed, so a window costs about its slower half
+    (network or processing), not their sum. Items of one source keep their order; sources interleave. A
+    source's error surfaces in the consumer; a consumer that stops early (or is interrupted) stops every
+    source at its next item.
     """
     buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stopped = threading.Event()
@@ -79,7 +84,7 @@ def read_ahead(items: Iterator[Item], depth: int, what: str) -> Iterator[Item]:
                 continue
         return False
 
-    def produce() -> None:
+    def produce(items: Iterator[Item]) -> None:
         try:
             for item in items:
                 if not offer(item):
@@ -88,16 +93,23 @@ def read_ahead(items: Iterator[Item], depth: int, what: str) -> Iterator[Item]:
         except BaseException as exc:  # handed to the consumer, who raises it where it makes sense
             offer(exc)
 
-    producer = threading.Thread(target=produce, name=f"read-ahead {what}", daemon=True)
-    producer.start()
+    producers = [
+        threading.Thread(target=produce, args=(source,), name=f"read-ahead {what} {number}", daemon=True)
+        for number, source in enumerate(sources, start=1)
+    ]
+    for producer in producers:
+        producer.start()
     try:
-        while True:
+        running = len(producers)
+        while running:
             item = buffer.get()
             if item is _DONE:
-                return
+                running -= 1
+                continue
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stopped.set()
-        producer.join(timeout=30)
+        for producer in producers:
+            producer.join(timeout=30)
