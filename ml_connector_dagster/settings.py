@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ml_connector_dagster.store.pending import BackoffPolicy
+
 
 class ConnectorSettings(BaseSettings):
     """Where the connector keeps its state and how it cuts time into sync windows.
@@ -25,6 +27,16 @@ class ConnectorSettings(BaseSettings):
     settle_lag_minutes: int = Field(default=10, ge=0)
     lookback_minutes: int = Field(default=15, ge=0)
 
+    # The pending queue: a record waiting on a supplier or a GL mapping is looked at again on every run and
+    # posts as soon as what it waits on exists; while it still waits, it is retried (and audited) at these
+    # growing intervals.
+    pending_first_delay_seconds: float = Field(default=300, gt=0)
+    pending_backoff_factor: float = Field(default=2.0, ge=1)
+    pending_cap_seconds: float = Field(default=21600, gt=0)
+    # Whether records that would only wait (unmapped account, supplier not in JAGGAER yet) fail the blocking
+    # checks and stop the post of their run, instead of waiting in the pending queue while the rest posts.
+    waiting_blocks_post: bool = False
+
     @property
     def store_url(self) -> str:
         if self.database_url:
@@ -38,3 +50,11 @@ class ConnectorSettings(BaseSettings):
     @property
     def lookback(self) -> timedelta:
         return timedelta(minutes=self.lookback_minutes)
+
+    @property
+    def backoff(self) -> BackoffPolicy:
+        return BackoffPolicy(
+            first_delay_seconds=self.pending_first_delay_seconds,
+            factor=self.pending_backoff_factor,
+            cap_seconds=self.pending_cap_seconds,
+        )

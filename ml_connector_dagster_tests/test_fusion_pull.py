@@ -6,7 +6,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from ml_connector_dagster.cli.runs import PULL_ASSET, run_purchase_orders
+from .conftest import PULL_ASSET, run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.connections import fusion_client
 from ml_connector_dagster.http.errors import CheckFailed

@@ -198,13 +198,15 @@ def test_stats_count_requests_by_kind(pod: tuple[FusionSimulator, str]) -> None:
         _body(client.get(f"{POS}/describe"))
         assert client.get(POS, params={"q": "Nope = 1"}).status_code == 400
     stats = httpx.get(f"{url}/__sim__/stats").json()
-    assert stats == {
+    # Other resources have counters of their own (test_fusion_simulator_entities.py).
+    expected = {
         "purchase_orders": 60,
         "token_requests": 0,
         "requests": 5,
         "purchase_order_collection_requests": 1,
         "child_collection_requests": 2,
     }
+    assert {name: stats[name] for name in expected} == expected
 
 
 def test_seed_over_http_takes_max_lines_and_refuses_nonsense(pod: tuple[FusionSimulator, str]) -> None:

@@ -27,7 +27,7 @@ Rewrite = Callable[[str, Any], bytes | None]
 
 
 class AnswerRewriter:
-    """Sits in front of the simulator and rewrites purchase order answers, as an odd tenant would answer."""
+    """Sits in front of the simulator and rewrites J1P answers, as an odd tenant would answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,7 +35,7 @@ class AnswerRewriter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rewrite = self.rewrite
-        if scope["type"] != "http" or rewrite is None or not scope["path"].startswith(PO_PATH):
+        if scope["type"] != "http" or rewrite is None or not scope["path"].startswith("/j1p/"):
             await self.app(scope, receive, send)
             return
         held: list[Message] = []
@@ -235,18 +235,17 @@ def test_ping_lists_reads_a_document_and_renders_the_template(tmp_path: Path) ->
         proxy.rewrite = listed(lambda items: _drop(items, "poId"))
         with pytest.raises(RequestRejected, match="list answer item 1 has no poId"):
             client.ping()
-    assert lines == [
+    assert lines[:3] == [
         "authenticated and listed purchase orders (1 stored)",
         f"read a stored document: PO number US-1001 is poId {created}",
         "PO number lookups work (flt=poNumber=in=(…))",
-        lines[3],
     ]
     assert lines[3].startswith("jaggaer purchase order template (packaged default) renders a sample order")
     assert lines[3].endswith("the PO number goes at poNumber")
 
     template = write_template(tmp_path, HEADER_TEMPLATE)
     with tenant(JaggaerSimSettings(document_shape="header"), purchase_order_template=template) as (_, _, client):
-        [listing, not_probed, rendering] = client.ping()
+        [listing, not_probed, rendering, *_] = client.ping()
     assert listing == "authenticated and listed purchase orders (0 stored)"
     assert not_probed == "PO number lookups not probed: the tenant holds no purchase order yet"
     assert rendering.startswith(f"jaggaer purchase order template {template} renders a sample order")

@@ -11,6 +11,7 @@ from ml_connector_dagster.jaggaer.simulator import JaggaerSimSettings, JaggaerSi
 from ml_connector_dagster.simulation.server import LoopbackServer
 
 PO_PATH = JaggaerSimSettings().purchase_order_path
+COMPANY_PATH = JaggaerSimSettings().company_profile_path
 TOKEN_PATH = "/auth/realms/J1p-integrations/protocol/openid-connect/token"
 CREDENTIALS = {"client_id": "jaggaer-sim-client", "client_secret": "jaggaer-sim-secret"}
 
@@ -84,6 +85,8 @@ def test_resource_calls_need_a_valid_bearer_token() -> None:
 
 def test_create_then_read_by_id_and_by_filter(sim: tuple[JaggaerSimulator, httpx.Client]) -> None:
     simulator, client = sim
+    company = {"operationCode": "CREATEUPDATE", "companyInfo": {"extCode": "S-7", "companyName": "Seven"}}
+    client.post(COMPANY_PATH, json={"company": company}).raise_for_status()
     created = create(client, "PO-1001", supplier={"supplierNumber": "S-7"}, total={"currency": "USD"})
     assert created.status_code == 200
     assert created.json()["returnCode"] == 0 and created.json()["returnMessage"] == "OK"
@@ -243,7 +246,10 @@ def test_control_endpoints(sim: tuple[JaggaerSimulator, httpx.Client]) -> None:
     create(client, "PO-1")
     stats = client.get("/__sim__/stats").json()
     assert stats == {
-        "purchase_orders": {"stored": 2, "distinct_po_numbers": 1, "duplicates": 1, "writes": 2},
+        "purchase_orders": {"stored": 2, "distinct_po_numbers": 1, "duplicates": 1, "writes": 2, "requests": 2},
+        "suppliers": EMPTY_STATS,
+        "invoices": EMPTY_STATS,
+        "custom_field_values": EMPTY_STATS,
         "token_requests": 1,
         "requests": 2,
     }
@@ -251,6 +257,9 @@ def test_control_endpoints(sim: tuple[JaggaerSimulator, httpx.Client]) -> None:
     client.post("/__sim__/reset").raise_for_status()
     assert simulator.purchase_orders() == []
     assert simulator.purchase_order_stats().writes == 0
+
+
+EMPTY_STATS = {"stored": 0, "distinct_keys": 0, "duplicates": 0, "writes": 0, "requests": 0}
 
 
 def header_order(po_number: str, operation: str = "CREATE", **header: Any) -> dict[str, Any]:

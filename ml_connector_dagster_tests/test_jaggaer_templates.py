@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.document_template import TemplateError
 from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
-from ml_connector_dagster.records import PODistribution, POLine, POSchedule, PurchaseOrder
+from ml_connector_dagster.records import ChargeAccount, MappedAccount, PODistribution, POLine, POSchedule, PurchaseOrder
 
 # What a tenant whose documents hold header fields under `header` and lines in `lineList.line` writes.
 HEADER_TEMPLATE: dict[str, Any] = {
@@ -21,7 +21,7 @@ HEADER_TEMPLATE: dict[str, Any] = {
         "poNumber": {"$key": "order.order_number"},
         "externalId": {"$text": "order.source_id"},
         "status": {"$field": "order.status"},
-        "supplierNumber": {"$text": "order.supplier_id"},
+        "supplierNumber": {"$field": "order.supplier_number"},
         "supplierName": {"$field": "order.supplier"},
         "businessUnit": {"$field": "order.procurement_bu"},
         "buyer": {"$field": "order.buyer"},
@@ -115,13 +115,19 @@ def order(**changes: Any) -> PurchaseOrder:
     return PurchaseOrder(**{**fields, **changes})
 
 
+def mapped_order(**changes: Any) -> PurchaseOrder:
+    """An order as the engine posts it: supplier number and accounting filled from the mappings."""
+    account = ChargeAccount(77, "101-10-5000")
+    return order(**changes).with_accounting({account: MappedAccount(cost_center="10", gl_account="5000")}, "S-4001")
+
+
 def test_the_default_template_renders_the_documented_j1p_shape() -> None:
     template = load_purchase_order_template(None)
-    assert template.render(order()) == {
+    assert template.render(mapped_order()) == {
         "poNumber": "US-1001",
         "externalId": "300100",
         "status": "OPEN",
-        "supplier": {"supplierNumber": "4001", "name": "Acme", "site": "ACME-MAIN"},
+        "supplier": {"supplierNumber": "S-4001", "name": "Acme", "site": "ACME-MAIN"},
         "businessUnit": "US1 Business Unit",
         "billToBusinessUnit": "US1 Business Unit",
         "buyer": "Ann Buyer",
@@ -151,7 +157,10 @@ def test_the_default_template_renders_the_documented_j1p_shape() -> None:
                                             "quantity": "3",
                                             "amount": "37.50",
                                             "customFieldValueSetList": {
-                                                "customFieldValueSet": [{"name": "Account", "value": "101-10-5000"}]
+                                                "customFieldValueSet": [
+                                                    {"name": "Cost Center", "value": "10"},
+                                                    {"name": "Account", "value": "5000"},
+                                                ]
                                             },
                                         }
                                     ]
@@ -164,7 +173,15 @@ def test_the_default_template_renders_the_documented_j1p_shape() -> None:
         },
     }
     assert template.key_location == "poNumber"
-    assert template.with_po_id(template.render(order()), "7000000001")["poId"] == 7_000_000_001
+    assert template.with_id(template.render(order()), "7000000001")["poId"] == 7_000_000_001
+    renamed = load_purchase_order_template(None, {"cost_center_field": "Department", "gl_account_field": "GL"})
+    [split] = renamed.render(mapped_order())["poLineList"]["poLine"][0]["scheduleList"]["schedule"][0][
+        "splittableFieldSetGroupList"
+    ]["splittableFieldSetGroup"]
+    assert split["customFieldValueSetList"]["customFieldValueSet"] == [
+        {"name": "Department", "value": "10"},
+        {"name": "GL", "value": "5000"},
+    ]
 
 
 def test_a_field_missing_from_the_record_is_left_out_not_sent_as_null() -> None:
@@ -172,7 +189,7 @@ def test_a_field_missing_from_the_record_is_left_out_not_sent_as_null() -> None:
     bare_line = POLine(line_id=12, line_number=2, description="Paper")
     document = template.render(order(buyer=None, supplier_site=None, lines=(bare_line,)))
     assert "buyer" not in document
-    assert document["supplier"] == {"supplierNumber": "4001", "name": "Acme"}
+    assert document["supplier"] == {"name": "Acme"}, "no supplier number before the cross-reference fills it"
     assert document["poLineList"]["poLine"] == [
         {"lineNumber": 2, "description": "Paper", "scheduleList": {"schedule": []}}
     ]
@@ -187,9 +204,9 @@ def test_a_header_template_reads_parent_fields_and_places_po_id_beside_the_numbe
     assert line["poNumber"] == "US-1001", "a repetition sees its parents' fields"
     [split] = line["scheduleList"]["schedule"][0]["accountingSplitList"]["accountingSplit"]
     assert split == {"lineNumber": 1, "account": "101-10-5000", "amount": "37.50"}
-    updated = template.with_po_id(document, "7000000002")
+    updated = template.with_id(document, "7000000002")
     assert updated["header"]["poId"] == 7_000_000_002 and "poId" not in document["header"]
-    assert template.po_number_in(updated) == "US-1001"
+    assert template.key_in(updated) == "US-1001"
 
 
 def _with(path: list[str | int], value: Any) -> dict[str, Any]:
@@ -286,3 +303,29 @@ def test_the_connection_refuses_a_broken_template_and_keeps_an_absolute_path(
     # Profiles store settings as text.
     assert JaggaerConnection.model_validate({**base, "not_found_codes": "[40, 44]"}).not_found_codes == [40, 44]
     assert JaggaerConnection.model_validate({**base, "not_found_codes": "44"}).not_found_codes == [44]
+
+
+def test_supplier_and_invoice_templates_are_checked_against_their_own_records(tmp_path: Path) -> None:
+    base = {"instance_url": "http://127.0.0.1:1", "api_base_url": "http://127.0.0.1:1", "client_id": "c"}
+    base["client_secret"] = "s"
+    supplier = write_template(tmp_path, {"extCode": {"$key": "order.order_number"}}, "supplier.json")
+    with pytest.raises(ValidationError) as raised:
+        JaggaerConnection.model_validate({**base, "supplier_template": supplier})
+    assert (
+        f"jaggaer supplier template {supplier}: at $.extCode.$key: the supplier-number marker $key must name "
+        "supplier.supplier_number, not 'order.order_number'"
+    ) in str(raised.value)
+    invoice: dict[str, Any] = {
+        "invoiceOcr": {
+            "invoiceOcrHeader": {"supplierInvoiceNumber": {"$key": "invoice.invoice_number"}},
+            "field": {"$setting": "fund_field"},
+        }
+    }
+    path = write_template(tmp_path, invoice, "invoice.json")
+    with pytest.raises(ValidationError) as raised:
+        JaggaerConnection.model_validate({**base, "invoice_template": path})
+    assert "unknown setting 'fund_field' (settings: cost_center_field, gl_account_field)" in str(raised.value)
+    invoice["invoiceOcr"]["field"] = {"$setting": "cost_center_field"}
+    path = write_template(tmp_path, invoice, "invoice.json")
+    named = JaggaerConnection.model_validate({**base, "invoice_template": path, "cost_center_field": "Dept"})
+    assert named.template_settings == {"cost_center_field": "Dept", "gl_account_field": "Account"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ml_connector_dagster.cli.runs import run_purchase_orders
+from .conftest import run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
 from ml_connector_dagster.jaggaer.simulator import JaggaerSimSettings
 from ml_connector_dagster.store import AuditStatus, Store

@@ -12,7 +12,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from ml_connector_dagster.cli.runs import POST_ASSET, PULL_ASSET, run_purchase_orders
+from .conftest import POST_ASSET, PULL_ASSET, run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.store import AuditStatus, Store
 

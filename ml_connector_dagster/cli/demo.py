@@ -1,18 +1,28 @@
-"""`ml-connector demo`: simulators, 1,000+ purchase orders over 48 hours, two full syncs, the counts."""
+"""`ml-connector demo`: simulators, every Fusion → JAGGAER entity over 48 hours, two full syncs, the counts; then
+the missing GL mappings imported and a further pass that posts what waited for them."""
 
+import csv
+import io
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 import dagster as dg
 
 from ml_connector_dagster.cli.keys import local_master_keys
-from ml_connector_dagster.cli.runs import SyncRunResult, run_purchase_orders
-from ml_connector_dagster.cli.simulators import running_simulators
+from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
+from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS
 from ml_connector_dagster.settings import ConnectorSettings
-from ml_connector_dagster.store import Store
+from ml_connector_dagster.store import MappingRule, Store
+
+# The common case, as most charts of accounts put it: the cost center is segment 2, and JAGGAER's GL field
+# holds the whole combination.
+DEMO_RULE = MappingRule(delimiter=".", cost_center_segment=2, gl_account="combination")
+# Where the demo's exception rows send accounts whose cost center segment JAGGAER does not hold.
+DEMO_FALLBACK_COST_CENTER = "10"
 
 
 def settled_range(now: datetime, hours: int, settle_lag: timedelta) -> tuple[datetime, datetime]:
@@ -26,10 +36,14 @@ def settled_range(now: datetime, hours: int, settle_lag: timedelta) -> tuple[dat
 
 
 @click.command()
-@click.option("--purchase-orders", "count", default=1000, show_default=True, help="valid POs to seed")
-@click.option("--malformed", default=20, show_default=True, help="invalid POs seeded besides them")
+@click.option("--purchase-orders", "orders", default=1000, show_default=True, help="valid POs to seed")
+@click.option("--invoices", default=300, show_default=True, help="valid invoices to seed")
+@click.option("--suppliers", default=30, show_default=True, help="suppliers besides the 12 the orders use")
+@click.option("--unmapped", default=12, show_default=True, help="invoices charged to an account with no mapping")
+@click.option("--canceled", default=6, show_default=True, help="invoices canceled in Fusion")
+@click.option("--malformed", default=20, show_default=True, help="invalid POs and invoices seeded besides them")
 @click.option("--hours", default=48, show_default=True)
-def demo(count: int, malformed: int, hours: int) -> None:
+def demo(orders: int, invoices: int, suppliers: int, unmapped: int, canceled: int, malformed: int, hours: int) -> None:
     """Run the main job on the embedded defaults: local simulators, SQLite, a local Dagster instance."""
     settings = ConnectorSettings()
     home = (settings.home / "demo").resolve()
@@ -44,27 +58,105 @@ def demo(count: int, malformed: int, hours: int) -> None:
     start, end = settled_range(datetime.now(UTC), hours, settings.settle_lag)
     with running_simulators() as sims:
         store = Store.open(os.environ["ML_CONNECTOR_DATABASE_URL"], keys)
-        sims.store_credentials(store)
-        store.close()
-        seeded = sims.fusion.seed_purchase_orders(count + malformed, start, end, malformed=malformed)
-        click.echo(
-            f"seeded {seeded.created} purchase orders ({seeded.malformed} malformed) "
-            f"with LastUpdateDate in [{start.isoformat()}, {end.isoformat()})"
-        )
-        instance = dg.DagsterInstance.get()
-        first = _checked(run_purchase_orders(instance, start, end))
-        again = _checked(run_purchase_orders(instance, start, end))
-        stats = sims.jaggaer.purchase_order_stats()
+        try:
+            sims.store_credentials(store)
+            store.gl_mappings.set_rule(DEMO_RULE, "demo", "ml-connector demo")
+            _seed(sims, orders, invoices, suppliers, unmapped, canceled, malformed, start, end)
+            instance = dg.DagsterInstance.get()
+            first = _checked(run_flows(instance, start, end))
+            again = _checked(run_flows(instance, start, end))
+            mapping_file = _import_missing_mappings(store, home)
+            after = _checked(run_flows(instance, start, end))
+            still_pending = len(store.pending.list())
+        finally:
+            store.close()
+        orders_stored = sims.jaggaer.purchase_order_stats()
+        stats = {
+            "purchase_orders": (orders_stored.stored, orders_stored.duplicates),
+            **{name: (kept.stored, kept.duplicates) for name, kept in sims.jaggaer.collection_stats().items()},
+        }
 
-    click.echo(f"{'first pass':<12}purchase_orders: {first.counts.line()}")
-    click.echo(f"{'re-run':<12}purchase_orders: {again.counts.line()}")
-    click.echo(f"jaggaer purchase_orders stored={stats.stored} duplicates={stats.duplicates}")
+    for label, result in (("first pass", first), ("re-run", again)):
+        for entity, counts in result.by_entity.items():
+            click.echo(f"{label:<12}{entity}: {counts.line()}")
+    click.echo(f"mappings: imported {mapping_file.name} for the accounts the first pass left unmapped")
+    for entity, counts in after.by_entity.items():
+        click.echo(f"after mapping  {entity}: {counts.line()}")
+    for collection, (stored, duplicates) in stats.items():
+        click.echo(f"jaggaer {collection} stored={stored} duplicates={duplicates}")
     click.echo(
         f"audit trail: ML_CONNECTOR_DATABASE_URL={os.environ['ML_CONNECTOR_DATABASE_URL']} "
-        f"ml-connector audit --run-id {again.run_id}"
+        f"ml-connector audit --run-id {after.run_id}"
     )
-    if stats.duplicates or again.counts.posted or stats.stored != first.counts.posted:
-        raise click.ClickException("the demo's own checks failed: see the counts above")
+    problems = _problems(first, again, after, still_pending, stats)
+    if problems:
+        raise click.ClickException(f"the demo's own checks failed: {'; '.join(problems)}")
+
+
+def _seed(
+    sims: LocalSimulators,
+    orders: int,
+    invoices: int,
+    suppliers: int,
+    unmapped: int,
+    canceled: int,
+    malformed: int,
+    start: datetime,
+    end: datetime,
+) -> None:
+    fusion = sims.fusion
+    seeded_suppliers = fusion.seed_suppliers(suppliers, start, end)
+    seeded_orders = fusion.seed_purchase_orders(orders + malformed, start, end, malformed=malformed)
+    seeded_invoices = fusion.seed_invoices(
+        invoices + malformed, start, end, malformed=malformed, unmapped=unmapped, canceled=canceled
+    )
+    click.echo(
+        f"seeded {seeded_suppliers.created} suppliers, {seeded_orders.created} purchase orders "
+        f"({seeded_orders.malformed} malformed), {seeded_invoices.created} invoices ({seeded_invoices.malformed} "
+        f"malformed, {unmapped} on unmapped accounts, {canceled} canceled) with LastUpdateDate in "
+        f"[{start.isoformat()}, {end.isoformat()}), and the GL rule: cost center = segment 2"
+    )
+
+
+def _import_missing_mappings(store: Store, home: Path) -> Path:
+    """What a person does after the first pass: `ml-connector pending` shows the accounts records wait on, and
+    they import explicit rows for them."""
+    waiting = sorted(
+        {
+            token.removeprefix("account:")
+            for entry in store.pending.list()
+            for token in entry.waits_on
+            if token.startswith("account:")
+        }
+    )
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["combination", "code_combination_id", "cost_center", "gl_account", "note"])
+    for combination in waiting:
+        writer.writerow([combination, "", DEMO_FALLBACK_COST_CENTER, combination, "cost center 95 closed: charge 10"])
+    path = home / "missing-mappings.csv"
+    path.write_text(text.getvalue(), encoding="utf-8")
+    store.gl_mappings.import_csv(text.getvalue(), "demo", f"import of {path.name}")
+    return path
+
+
+def _problems(
+    first: SyncRunResult,
+    again: SyncRunResult,
+    after: SyncRunResult,
+    still_pending: int,
+    stats: dict[str, tuple[int, int]],
+) -> list[str]:
+    problems = []
+    if any(duplicates for _, duplicates in stats.values()):
+        problems.append("JAGGAER holds duplicates")
+    if again.counts.posted:
+        problems.append("the re-run posted again")
+    if not first.by_entity["invoices"].pending:
+        problems.append("no invoice waited for a mapping")
+    if after.by_entity["invoices"].posted != first.by_entity["invoices"].pending or still_pending:
+        problems.append("the pass after the mapping import did not post every waiting invoice")
+    return problems
 
 
 def _checked(result: SyncRunResult) -> SyncRunResult:

@@ -10,7 +10,10 @@ from ml_connector_dagster.cli.credentials import credentials
 from ml_connector_dagster.cli.demo import demo
 from ml_connector_dagster.cli.dev import dev
 from ml_connector_dagster.cli.errors import FriendlyGroup
+from ml_connector_dagster.cli.mappings import mappings
+from ml_connector_dagster.cli.pending import pending
 from ml_connector_dagster.cli.ping import ping
+from ml_connector_dagster.cli.replay import replay
 from ml_connector_dagster.cli.simulate import simulate
 from ml_connector_dagster.cli.sync import sync
 
@@ -24,5 +27,5 @@ def cli() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-for command in (audit, credentials, demo, dev, ping, simulate, sync):
+for command in (audit, credentials, demo, dev, mappings, pending, ping, replay, simulate, sync):
     cli.add_command(command)

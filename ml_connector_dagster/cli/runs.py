@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 from dagster._core.events import RunFailureReason
@@ -16,26 +17,37 @@ from ml_connector_dagster.cli.ranges import partition_range
 from ml_connector_dagster.cli.run_console import run_console, step_failure_reason
 from ml_connector_dagster.connections import load_connection
 from ml_connector_dagster.definitions import defs
+from ml_connector_dagster.defs.flows.assets import post_key, pull_key
+from ml_connector_dagster.defs.flows.jobs import ALL_FLOWS_JOB, flow_job_name
+from ml_connector_dagster.defs.flows.replay import REPLAY_JOB, ReplayConfig
 from ml_connector_dagster.defs.runs.owner import RunOwner
 from ml_connector_dagster.defs.runs.recovery import AbandonedRun, fail_abandoned_runs
+from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.report import SyncCounts
 
-PULL_ASSET = dg.AssetKey(["fusion", "purchase_orders"])
-POST_ASSET = dg.AssetKey(["jaggaer", "purchase_orders"])
-
 
 class SyncRunResult(BaseModel):
     run_id: str
     success: bool
-    counts: SyncCounts
+    # Per entity, in posting order.
+    by_entity: dict[str, SyncCounts]
     failure: str | None = None
     # Stopped by SIGINT or SIGTERM: the counts are what the run did until then.
     interrupted: bool = False
     # Runs of dead processes that this run's start failed, freeing the pool slots they held.
     recovered: list[AbandonedRun] = []
+
+    @property
+    def counts(self) -> SyncCounts:
+        """Every entity's counts added up."""
+        total = SyncCounts()
+        for counts in self.by_entity.values():
+            for name, value in counts.model_dump().items():
+                setattr(total, name, getattr(total, name) + value)
+        return total
 
 
 def check_profiles(store: Store) -> None:
@@ -45,19 +57,41 @@ def check_profiles(store: Store) -> None:
     load_connection(store, "jaggaer", resources["jaggaer"].profile, JaggaerConnection)
 
 
-def run_purchase_orders(instance: dg.DagsterInstance, start: datetime, end: datetime) -> SyncRunResult:
+def run_flows(
+    instance: dg.DagsterInstance, start: datetime, end: datetime, flows: tuple[Flow, ...] = FLOWS
+) -> SyncRunResult:
+    """Runs the job of one flow, or of several (every flow by default), for the windows in [start, end) as one
+    run; several flows run in posting order, reference data and suppliers first."""
     first, last = partition_range(start, end)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    if len(flows) == 1:
+        return _execute(instance, flow_job_name(flows[0]), flows, tags, {})
+    chosen = None if set(flows) == set(FLOWS) else [key for flow in flows for key in (pull_key(flow), post_key(flow))]
+    return _execute(instance, ALL_FLOWS_JOB, flows, tags, {}, chosen)
+
+
+def run_replay(instance: dg.DagsterInstance, config: ReplayConfig) -> SyncRunResult:
+    """Runs the replay job with this configuration; counts per flow as the replay logged them."""
+    ops = {"ops": {"replay_records": {"config": config.model_dump(mode="json")}}}
+    return _execute(instance, REPLAY_JOB, config.flows(), {}, ops)
+
+
+def _execute(
+    instance: dg.DagsterInstance,
+    job_name: str,
+    flows: tuple[Flow, ...],
+    tags: dict[str, str],
+    run_config: dict[str, Any],
+    asset_selection: list[dg.AssetKey] | None = None,
+) -> SyncRunResult:
     recovered = fail_abandoned_runs(instance)
-    job = defs.resolve_job_def("purchase_orders_sync").with_logger_defs({"console": run_console})
+    job = defs.resolve_job_def(job_name).with_logger_defs({"console": run_console})
     result = job.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={**run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         instance=instance,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: first,
-            ASSET_PARTITION_RANGE_END_TAG: last,
-            **RunOwner.current().tags(),
-        },
+        tags={**tags, **RunOwner.current().tags()},
         raise_on_error=False,
+        asset_selection=asset_selection,
     )
     run = instance.get_run_by_id(result.run_id)
     interrupted = (
@@ -66,17 +100,17 @@ def run_purchase_orders(instance: dg.DagsterInstance, start: datetime, end: date
     return SyncRunResult(
         run_id=result.run_id,
         success=result.success,
-        counts=_counts(instance, result.run_id),
+        by_entity={flow.entity: _counts(instance, result.run_id, flow) for flow in flows},
         failure=None if result.success else _failure(result, interrupted),
         interrupted=interrupted,
         recovered=recovered,
     )
 
 
-def _counts(instance: dg.DagsterInstance, run_id: str) -> SyncCounts:
+def _counts(instance: dg.DagsterInstance, run_id: str, flow: Flow) -> SyncCounts:
     """Pulled and quarantined come from the pull's metadata, the write outcomes from the post's."""
-    pulled = _metadata(instance, run_id, PULL_ASSET)
-    posted = _metadata(instance, run_id, POST_ASSET)
+    pulled = _metadata(instance, run_id, pull_key(flow))
+    posted = _metadata(instance, run_id, post_key(flow))
     return SyncCounts(
         pulled=pulled.get("pulled", 0),
         staged=pulled.get("staged", 0),
@@ -84,6 +118,7 @@ def _counts(instance: dg.DagsterInstance, run_id: str) -> SyncCounts:
         posted=posted.get("posted", 0),
         skipped=posted.get("skipped", 0),
         failed=posted.get("failed", 0),
+        pending=posted.get("pending", 0),
     )
 
 

@@ -1,4 +1,4 @@
-"""`ml-connector sync`: run a flow for a range of windows now, as one run on the Dagster instance."""
+"""`ml-connector sync`: run one flow, or every flow, for a range of windows now, as one run on the instance."""
 
 from datetime import datetime
 
@@ -9,35 +9,31 @@ from ml_connector_dagster.cli.datetimes import UtcDateTime
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
 from ml_connector_dagster.cli.ranges import partition_range
-from ml_connector_dagster.cli.runs import check_profiles, run_purchase_orders
+from ml_connector_dagster.cli.runs import check_profiles, run_flows
+from ml_connector_dagster.flows import FLOWS, Flow
+
+_EXITS = """Exits 0 when nothing failed, 3 when the run completed but some records failed, 4 when the run failed,
+    130 when interrupted (SIGINT, SIGTERM), 1 for a configuration problem (no run is started)."""
 
 
 @click.group()
 def sync() -> None:
-    """Run a flow for a range of sync windows (one Dagster run, recorded on the instance)."""
+    """Run a flow, or all of them, for a range of sync windows (one Dagster run, recorded on the instance)."""
 
 
-@sync.command("purchase-orders")
-@click.option("--start", type=UtcDateTime(), required=True, help="first window start (UTC unless an offset is given)")
-@click.option("--end", type=UtcDateTime(), required=True, help="last window end, exclusive")
-@click.pass_context
-def purchase_orders(ctx: click.Context, start: datetime, end: datetime) -> None:
-    """Oracle Fusion purchase orders → JAGGAER for the windows in [START, END).
-
-    Exits 0 when nothing failed, 3 when the run completed but some records failed, 4 when the run failed,
-    130 when interrupted (SIGINT, SIGTERM), 1 for a configuration problem (no run is started).
-    """
+def _sync(ctx: click.Context, flows: tuple[Flow, ...], start: datetime, end: datetime) -> None:
     partition_range(start, end)
     # The store, the profiles and the instance are checked before a run exists, so a problem there is one
     # sentence, not a failed run.
     with open_store() as store:
         check_profiles(store)
     instance = open_instance()
-    result = run_purchase_orders(instance, start, end)
+    result = run_flows(instance, start, end, flows)
     for recovered in result.recovered:
         click.echo(recovered.message(), err=True)
     click.echo(f"run {result.run_id}")
-    click.echo(f"purchase_orders: {result.counts.line()}")
+    for entity, counts in result.by_entity.items():
+        click.echo(f"{entity}: {counts.line()}")
     if result.interrupted:
         click.echo(f"Error: run {result.run_id} was interrupted: {result.failure}", err=True)
         ctx.exit(ExitCode.INTERRUPTED)
@@ -51,3 +47,30 @@ def purchase_orders(ctx: click.Context, start: datetime, end: datetime) -> None:
             err=True,
         )
         ctx.exit(ExitCode.RECORDS_FAILED)
+    if result.counts.pending:
+        click.echo(
+            f"{result.counts.pending} record(s) wait on a supplier or GL mapping: `ml-connector pending` lists them",
+            err=True,
+        )
+
+
+def _command(name: str, flows: tuple[Flow, ...], summary: str) -> click.Command:
+    @click.command(name, help=f"{summary} for the windows in [START, END).\n\n    {_EXITS}")
+    @click.option(
+        "--start", type=UtcDateTime(), required=True, help="first window start (UTC unless an offset is given)"
+    )
+    @click.option("--end", type=UtcDateTime(), required=True, help="last window end, exclusive")
+    @click.pass_context
+    def command(ctx: click.Context, start: datetime, end: datetime) -> None:
+        _sync(ctx, flows, start, end)
+
+    return command
+
+
+for _flow in FLOWS:
+    sync.add_command(
+        _command(_flow.entity.replace("_", "-"), (_flow,), f"Oracle Fusion {_flow.title.lower()} → JAGGAER")
+    )
+sync.add_command(
+    _command("all", FLOWS, "Every Oracle Fusion → JAGGAER flow, reference data and suppliers first, in one run")
+)

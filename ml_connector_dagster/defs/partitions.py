@@ -20,7 +20,7 @@ def sync_windows(settings: ConnectorSettings) -> dg.TimeWindowPartitionsDefiniti
 SYNC_WINDOWS = sync_windows(ConnectorSettings())
 
 
-def window_of(context: dg.AssetExecutionContext) -> SyncWindow:
+def window_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> SyncWindow:
     """The whole range of the run: with a single-run backfill one run covers many partitions."""
     if not context.has_partition_key_range and not context.has_partition_key:
         raise dg.Failure(description="choose a sync window: this asset is partitioned by time window")

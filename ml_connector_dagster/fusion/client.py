@@ -1,4 +1,5 @@
-"""Reads Oracle Fusion REST collections: pinned framework version, keyset-paged windows, children expanded."""
+"""Reads Oracle Fusion REST collections: pinned framework version, keyset-paged windows with children expanded,
+and small collections without a change time read whole."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -8,12 +9,19 @@ from itertools import chain
 from typing import Any
 
 from ml_connector_dagster.fusion.connection import FusionConnection
+from ml_connector_dagster.fusion.links import child_href, link
 from ml_connector_dagster.fusion.probe import ping
-from ml_connector_dagster.fusion.purchase_orders import PurchaseOrderMapping
 from ml_connector_dagster.fusion.query import Cursor, WindowQuery
-from ml_connector_dagster.fusion.resources import UNREADABLE_CHILDREN, ChildCollection, WindowedResource, expand_of
+from ml_connector_dagster.fusion.resources import (
+    UNREADABLE_CHILDREN,
+    ChildCollection,
+    WholeResource,
+    WindowedResource,
+    expand_of,
+)
+from ml_connector_dagster.fusion.value_sets import values_href
 from ml_connector_dagster.http.client import ApiClient, Authorizer
-from ml_connector_dagster.http.errors import RequestRejected
+from ml_connector_dagster.http.errors import CheckFailed, RequestRejected
 from ml_connector_dagster.http.paging import Page, PagingError, iterate_keyset, iterate_pages, read_ahead
 from ml_connector_dagster.http.tokens import (
     BasicAuthorizer,
@@ -64,8 +72,9 @@ class FusionClient:
         )
 
     def ping(self) -> list[str]:
-        """Checks credentials, the attributes the mapping needs and the keyset form; raises CheckFailed."""
-        return ping(self.http, self.connection, PurchaseOrderMapping(self.connection.attribute_names))
+        """Checks credentials, the attributes the mappings need, the keyset form and the reference data's
+        settings; raises CheckFailed."""
+        return ping(self.http, self.connection)
 
     def close(self) -> None:
         self.http.close()
@@ -112,6 +121,27 @@ class FusionClient:
         else:
             yield from read_ahead([self._with_linked_children(chain(*slices), resource.children)], depth, what)
 
+    def iter_all(self, resource: WholeResource, expand: str | None = None) -> Iterator[Item]:
+        """Every row of a small collection, by offset in key order: for data without a change time (and for a
+        parent's children), where no row leaves the collection while it is read."""
+        params: dict[str, str | int] = {"orderBy": f"{resource.key}:asc", "limit": self.connection.page_size}
+        if expand:
+            params["expand"] = expand
+
+        def fetch(offset: int) -> Page[Item]:
+            return self._page(resource.name, {**params, "offset": offset})
+
+        return iterate_pages(fetch, 0, f"fusion {resource.name}")
+
+    def iter_value_set(self, code: str, key: str) -> Iterator[Item]:
+        """The values of the value set with this ValueSetCode, in `key` order; CheckFailed when there is none."""
+        href = values_href(self.http, code)
+        if href is None:
+            raise CheckFailed(
+                SYSTEM, f"no value set with ValueSetCode '{code}' on this pod: change the setting cost_center_value_set"
+            )
+        return self.iter_all(WholeResource(href, key))
+
     def _keyset(
         self, resource: WindowedResource, params: dict[str, str | int], window: WindowQuery, after: Cursor | None
     ) -> Iterator[Item]:
@@ -144,8 +174,8 @@ class FusionClient:
                 rows = value["items"]
             else:
                 # Paged beyond the first page, or not expanded at all: read the whole collection in key order.
-                href = _link(value, "self") if isinstance(value, dict) else None
-                completed[child.name] = self._read_children(href or _child_href(item, child.name), child)
+                href = link(value, "self") if isinstance(value, dict) else None
+                completed[child.name] = self._read_children(href or child_href(item, child.name), child)
                 continue
             completed[child.name] = [self._complete(row, child.children) for row in rows]
         return completed
@@ -162,14 +192,8 @@ class FusionClient:
             return {**item, UNREADABLE_CHILDREN: str(exc)}
 
     def _read_children(self, href: str, child: ChildCollection) -> list[Item]:
-        params: dict[str, str | int] = {"orderBy": f"{child.key}:asc", "limit": self.connection.page_size}
-        if child.children:
-            params["expand"] = child.expand_below
-
-        def fetch(offset: int) -> Page[Item]:
-            return self._page(href, {**params, "offset": offset})
-
-        return [self._complete(row, child.children) for row in iterate_pages(fetch, 0, f"fusion {href}")]
+        rows = self.iter_all(WholeResource(href, child.key), expand=child.expand_below or None)
+        return [self._complete(row, child.children) for row in rows]
 
     def _with_linked_children(self, rows: Iterator[Item], children: tuple[ChildCollection, ...]) -> Iterator[Item]:
         """One request per header and child collection, several in flight: the fallback for pods whose `expand`
@@ -181,7 +205,7 @@ class FusionClient:
         def linked(row: Item, children: tuple[ChildCollection, ...]) -> Item:
             return {
                 **row,
-                **{child.name: self._read_children(_child_href(row, child.name), child) for child in children},
+                **{child.name: self._read_children(child_href(row, child.name), child) for child in children},
             }
 
         workers = self.http.max_concurrent_requests
@@ -205,19 +229,3 @@ def _time_slices(start: datetime, end: datetime, count: int) -> list[tuple[datet
         if bounds[-1] < moment < end:
             bounds.append(moment)
     return list(zip(bounds, [*bounds[1:], end], strict=True))
-
-
-def _link(collection: dict[str, Any], rel: str) -> str | None:
-    for link in collection.get("links", []):
-        if isinstance(link, dict) and link.get("rel") == rel and link.get("href"):
-            return str(link["href"])
-    return None
-
-
-def _child_href(item: Item, name: str) -> str:
-    for link in item.get("links", []):
-        if isinstance(link, dict) and link.get("rel") == "child" and link.get("name") == name:
-            return str(link["href"])
-    raise RequestRejected(
-        SYSTEM, f"an item has no '{name}' child link to read its {name} from (links must not be switched off)"
-    )

@@ -5,8 +5,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-from ml_connector_dagster.fusion.purchase_orders import check_attribute_overrides
+from ml_connector_dagster.fusion.attribute_names import check_attribute_overrides
 from ml_connector_dagster.fusion.query import DatetimeLiteral
+from ml_connector_dagster.fusion.reference import DEFAULT_SEGMENT_ATTRIBUTES
 from ml_connector_dagster.http.retry import RetryPolicy
 
 
@@ -40,6 +41,23 @@ class FusionConnection(BaseModel):
     max_concurrent_requests: int = Field(default=4, ge=1, le=64)
     # `"<resource>.<documented attribute>": "<attribute on this pod>"`, e.g. {"lines.Price": "UnitPrice"}.
     attribute_names: dict[str, str] = {}
+    cost_center_value_set: str = Field(
+        default="CORP_COST_CENTER",
+        min_length=1,
+        pattern=r"^[^']+$",
+        description="ValueSetCode of the value set holding the cost-center segment's values (the cost centers)",
+    )
+    segment_delimiter: str = Field(
+        default=".",
+        min_length=1,
+        description="what joins a combination's segments, as the chart of accounts does (101.10.60510…)",
+    )
+    gl_segment_attributes: list[str] = Field(
+        default=list(DEFAULT_SEGMENT_ATTRIBUTES),
+        min_length=1,
+        description="accountCombinationsLOV attributes holding the segments, in chart order "
+        "(text `_SEGMENT1,_SEGMENT2,…` or a list); Oracle does not document their names",
+    )
     timeout_seconds: float = Field(default=120.0, gt=0)
     token_refresh_margin_seconds: int = Field(default=300, ge=0)
     retry: RetryPolicy = RetryPolicy()
@@ -55,6 +73,20 @@ class FusionConnection(BaseModel):
                 raise ValueError('must be a JSON object such as {"lines.Price": "UnitPrice"}') from None
         if isinstance(value, dict):
             check_attribute_overrides(value)
+        return value
+
+    @field_validator("gl_segment_attributes", mode="before")
+    @classmethod
+    def _segment_attributes(cls, value: Any) -> Any:
+        # Profiles keep settings as text: a JSON list, or the names separated by commas.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise ValueError('must be names separated by commas or a JSON list such as ["_SEGMENT1"]') from None
+            return [name.strip() for name in text.split(",") if name.strip()]
         return value
 
     @model_validator(mode="after")

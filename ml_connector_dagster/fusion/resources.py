@@ -36,3 +36,11 @@ class WindowedResource:
 
 def expand_of(children: tuple[ChildCollection, ...]) -> str:
     return ",".join(path for child in children for path in child.paths())
+
+
+@dataclass(frozen=True)
+class WholeResource:
+    """A collection read whole, by offset in key order: small reference data without a change time."""
+
+    name: str  # a path below the version root, or an href the pod gave
+    key: str

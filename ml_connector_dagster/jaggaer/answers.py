@@ -13,6 +13,7 @@ from ml_connector_dagster.http.errors import RequestRejected
 from ml_connector_dagster.jaggaer.connection import SYSTEM
 from ml_connector_dagster.jaggaer.document_template import dotted
 
+Document = dict[str, Any]
 OK_CODES = frozenset({0, 1})  # 1 = done with warnings
 PO_ID_PLACES: tuple[tuple[str, ...], ...] = (("poId",), ("header", "poId"))
 PO_NUMBER_PLACES: tuple[tuple[str, ...], ...] = (("poNumber",), ("header", "poNumber"))
@@ -92,21 +93,25 @@ def _identifier(value: Any) -> str | None:
     return None
 
 
-def po_id(document: dict[str, Any], what: str) -> str:
+def identifier(document: Document, places: Sequence[tuple[str, ...]], name: str, what: str) -> str:
+    """The identifier `name` at the first of `places` that holds one (a non-blank string or an integer)."""
+    found = optional_identifier(document, places)
+    if found is None:
+        raise _rejected(f"{what} has no {name} (looked at {_places(places)})")
+    return found
+
+
+def optional_identifier(document: Document, places: Sequence[tuple[str, ...]]) -> str | None:
+    return next((found for found in (_identifier(_at(document, p)) for p in places) if found is not None), None)
+
+
+def po_id(document: Document, what: str) -> str:
     """The poId of a write answer or a listed document: at the top or under `header`."""
-    for place in PO_ID_PLACES:
-        found = _identifier(_at(document, place))
-        if found is not None:
-            return found
-    raise _rejected(f"{what} has no poId (looked at {_places(PO_ID_PLACES)})")
+    return identifier(document, PO_ID_PLACES, "poId", what)
 
 
-def po_number(document: dict[str, Any], places: Sequence[tuple[str, ...]], what: str) -> str:
-    for place in places:
-        found = _identifier(_at(document, place))
-        if found is not None:
-            return found
-    raise _rejected(f"{what} has no poNumber (looked at {_places(places)})")
+def po_number(document: Document, places: Sequence[tuple[str, ...]], what: str) -> str:
+    return identifier(document, places, "poNumber", what)
 
 
 def po_number_places(template_key_path: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

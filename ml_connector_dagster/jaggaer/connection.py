@@ -1,15 +1,24 @@
 """How to reach one JAGGAER tenant: the Keycloak instance, the J1P API host, the provisioned paths and shapes."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from ml_connector_dagster.http.retry import RetryPolicy
-from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
+from ml_connector_dagster.jaggaer.document_template import TemplateError, TemplateKind
+from ml_connector_dagster.jaggaer.template_kinds import DEFAULT_TEMPLATE_SETTINGS, INVOICE, PURCHASE_ORDER, SUPPLIER
+from ml_connector_dagster.jaggaer.template_loader import load_template
 
 SYSTEM = "jaggaer"
 DEFAULT_LIST_PATH = "purchaseOrderList.purchaseOrder"
+_PATH = r"^(/[A-Za-z0-9._~-]+)+$"
+_MEMBERS = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+_TEMPLATES: dict[str, TemplateKind] = {
+    "purchase_order_template": PURCHASE_ORDER,
+    "supplier_template": SUPPLIER,
+    "invoice_template": INVOICE,
+}
 
 
 class JaggaerConnection(BaseModel):
@@ -23,12 +32,31 @@ class JaggaerConnection(BaseModel):
     # The document a purchase order becomes is provisioned per tenant too: a template file, None = packaged default.
     purchase_order_template: str | None = None
     # Where list answers hold their documents, as dotted members; the default is also tried when this differs.
-    purchase_order_list_path: str = Field(default=DEFAULT_LIST_PATH, pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+    purchase_order_list_path: str = Field(default=DEFAULT_LIST_PATH, pattern=_MEMBERS)
     # Which returnCodes mean "no such document" is undocumented; 40 is what public clients have seen.
     not_found_codes: list[int] = Field(default=[40], min_length=1)
     # Whether J1P offers operationCode CREATEUPDATE for purchase orders is unverified; without it the
     # connector looks the PO number up before it creates.
     po_upsert_supported: bool = False
+    # Company profiles (suppliers): the documented J1P path; CREATEUPDATE upserts by extCode.
+    supplier_path: str = Field(default="/j1p/api/public/ja/v1/companyprofiles", pattern=_PATH)
+    supplier_list_path: str = Field(default="returnCompanyData", pattern=_MEMBERS)
+    supplier_template: str | None = None
+    # Invoices: the documented list/read and OCR import paths; the cancel path is a guess (no public one is
+    # known): `{invoiceId}` names the invoice.
+    invoice_path: str = Field(default="/j1p/api/public/ji/v1/invoices", pattern=_PATH)
+    invoice_list_path: str = Field(default="jiinvoiceList.jiinvoice", pattern=_MEMBERS)
+    invoice_import_path: str = Field(default="/j1p/api/public/ji/v1/invoices/ocr", pattern=_PATH)
+    invoice_cancel_path: str = Field(
+        default="/j1p/api/public/ji/v1/invoices/{invoiceId}/cancel", pattern=r"^(/[A-Za-z0-9._~-]+|/\{invoiceId\})+$"
+    )
+    invoice_template: str | None = None
+    # Custom-field values (GL accounts, cost centers): provisioned per tenant, no public path.
+    custom_field_value_path: str = Field(default="/j1p/api/public/cf/v1/customfieldvalues", pattern=_PATH)
+    custom_field_value_list_path: str = Field(default="customFieldValueList.customFieldValue", pattern=_MEMBERS)
+    # The custom fields accounting goes to: named in documents' customFieldValueSets and holding the values.
+    cost_center_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["cost_center_field"], min_length=1)
+    gl_account_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["gl_account_field"], min_length=1)
     page_size: int = Field(default=100, ge=1, le=200)
     # PO numbers looked up in one list request (`flt=poNumber=in=(…)`) before a batch of writes; FIQL `=in=`
     # is seen on J1P lists, but not verified for every tenant's PO path: 1 looks each number up alone (`==`).
@@ -49,15 +77,28 @@ class JaggaerConnection(BaseModel):
             return [part for part in parts if part]
         return value
 
-    @field_validator("purchase_order_template")
+    @field_validator(*_TEMPLATES)
     @classmethod
-    def _template_loads(cls, value: str | None) -> str | None:
+    def _absolute_template_path(cls, value: str | None) -> str | None:
+        return None if value is None else str(Path(value).expanduser().resolve())
+
+    @model_validator(mode="after")
+    def _templates_load(self) -> Self:
         # Checked here so a profile naming a broken template is refused when stored and when opened.
-        if value is None:
-            return None
-        path = str(Path(value).expanduser().resolve())
-        load_purchase_order_template(path)
-        return path
+        for name, kind in _TEMPLATES.items():
+            path = getattr(self, name)
+            if path is not None:
+                try:
+                    load_template(kind, path, self.template_settings)
+                except TemplateError as error:
+                    # A model-level error has no field of its own: the message names the setting.
+                    raise ValueError(f"{name}: {error}") from None
+        return self
+
+    @property
+    def template_settings(self) -> dict[str, str]:
+        """The settings templates may name with `$setting`."""
+        return {"cost_center_field": self.cost_center_field, "gl_account_field": self.gl_account_field}
 
     @property
     def token_url(self) -> str:

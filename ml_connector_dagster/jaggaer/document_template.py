@@ -1,21 +1,26 @@
-"""The document template language: which JSON document a canonical purchase order becomes for one tenant.
+"""The document template language: which JSON document a canonical record becomes for one tenant.
 
-A template is the document itself, written in JSON, with directive objects where values come from the record:
+A template is the document itself, written in JSON, with directive objects where values come from the record.
+Each kind of record (template_kinds.py) names its levels; a purchase order's are `order`, `line`, `schedule`
+and `distribution`:
 
 - `{"$field": "line.unit_price"}`: the field's value. Decimals render as strings (never through float), dates and
   times in ISO 8601, integers and text as they are.
 - `{"$text": "order.supplier_id"}`: the same value, always as a string.
-- `{"$key": "order.order_number"}`: the PO number, the natural key. Exactly once, outside lists and repetitions:
-  the connector reads it back from documents there and places `poId` beside it for an UPDATE.
+- `{"$key": "order.order_number"}`: the natural key (the PO number). Exactly once, outside lists and
+  repetitions: the template declares where the key sits, the connector reads it back from documents there
+  and places the target's id (`poId`) beside it for an UPDATE.
 - `{"$each": "order.lines", "$item": <template>}`: an array with `$item` rendered once per line. Inside it the
   line's fields are `line.<field>`; `line.schedules` repeats over `schedule`, `schedule.distributions` over
   `distribution`. The fields of every enclosing level stay available (`order.…` anywhere).
+- `{"$setting": "cost_center_field"}`: a connection setting's value, such as a custom field's name.
 
 A field that is None renders as absent: its member is left out of its object, its element out of its array.
 Everything else is copied as written.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,22 +28,50 @@ from typing import Any, Protocol, get_args, get_origin
 
 from pydantic import BaseModel
 
-from ml_connector_dagster.records import PODistribution, POLine, POSchedule, PurchaseOrder
-
-KEY_FIELD = "order.order_number"
 RESERVED_ROOT_MEMBER = "operationCode"
-PO_ID_MEMBER = "poId"
-
-# Each level's name in field references; repetitions bind the level of the list's items.
-_LEVELS: dict[str, type[BaseModel]] = {
-    "order": PurchaseOrder,
-    "line": POLine,
-    "schedule": POSchedule,
-    "distribution": PODistribution,
-}
-_DIRECTIVES = "$field, $text, $key, $each with $item"
-_REFERENCE = re.compile(r"^(?P<level>[a-z_]+)\.(?P<field>[a-z_]+)$")
+_DIRECTIVES = "$field, $text, $key, $setting, $each with $item"
+_REFERENCE = re.compile(r"^(?P<level>[a-z_]+)\.(?P<field>[a-z_][a-z0-9_]*)$")
 _PLAIN_MEMBER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+@dataclass(frozen=True)
+class TemplateKind:
+    """What one kind of record's templates render: its levels (the first is the record itself, each name
+    bound to its model in field references), its natural key and where the target's id goes beside it."""
+
+    noun: str  # "purchase order", in messages and template sources
+    document: str  # what the root object is: "the purchaseOrder document"
+    levels: Mapping[str, type[BaseModel]]
+    key_field: str  # "order.order_number"
+    key_name: str  # "PO number"
+    id_member: str | None  # placed beside the key on updates; None when the connector never places one
+    file_name: str  # the packaged default under templates/
+
+    @property
+    def root_level(self) -> str:
+        return next(iter(self.levels))
+
+    @property
+    def marker(self) -> str:
+        return f"{self.key_name.replace(' ', '-')} marker"
+
+    def item_level(self, level: str, field: str) -> str | None:
+        """The level a list field repeats over (`lines` → `line`), or None for a field that is not a list."""
+        annotation = self.levels[level].model_fields[field].annotation
+        if get_origin(annotation) is not tuple:
+            return None
+        item_type = get_args(annotation)[0]
+        return next((name for name, model in self.levels.items() if model is item_type), None)
+
+    def lists(self) -> dict[str, str]:
+        """Every repeatable list as `level.field` → the level it binds."""
+        found = {}
+        for level, model in self.levels.items():
+            for field in model.model_fields:
+                item_level = self.item_level(level, field)
+                if item_level is not None:
+                    found[f"{level}.{field}"] = item_level
+        return found
 
 
 class TemplateError(ValueError):
@@ -125,29 +158,6 @@ def _json_value(value: object) -> Any:
     return value
 
 
-def _item_level(model: type[BaseModel], field: str) -> str | None:
-    """The level a list field repeats over (`lines` → `line`), or None for a field that is not a list."""
-    annotation = model.model_fields[field].annotation
-    if get_origin(annotation) is not tuple:
-        return None
-    item_type = get_args(annotation)[0]
-    return next((level for level, level_model in _LEVELS.items() if level_model is item_type), None)
-
-
-def _lists() -> dict[str, str]:
-    """Every repeatable list as `level.field` → the level it binds."""
-    found = {}
-    for level, model in _LEVELS.items():
-        for field in model.model_fields:
-            item_level = _item_level(model, field)
-            if item_level is not None:
-                found[f"{level}.{field}"] = item_level
-    return found
-
-
-_LIST_BINDINGS = _lists()
-
-
 def _member_path(path: str, name: str) -> str:
     return f"{path}.{name}" if _PLAIN_MEMBER.match(name) else f'{path}["{name}"]'
 
@@ -159,8 +169,9 @@ def dotted(parts: tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class DocumentTemplate:
-    """A validated template: renders purchase orders and knows where the PO number sits in what it renders."""
+    """A validated template: renders records of its kind and knows where the key sits in what it renders."""
 
+    kind: TemplateKind
     source: str
     root: _Object
     key_path: tuple[str, ...]
@@ -169,12 +180,12 @@ class DocumentTemplate:
     def key_location(self) -> str:
         return dotted(self.key_path)
 
-    def render(self, order: PurchaseOrder) -> dict[str, Any]:
-        document: dict[str, Any] = self.root.render({"order": order})
+    def render(self, record: BaseModel) -> dict[str, Any]:
+        document: dict[str, Any] = self.root.render({self.kind.root_level: record})
         return document
 
-    def po_number_in(self, document: dict[str, Any]) -> str | None:
-        """The PO number of a document this template rendered."""
+    def key_in(self, document: dict[str, Any]) -> str | None:
+        """The natural key of a document this template rendered."""
         value: Any = document
         for part in self.key_path:
             if not isinstance(value, dict) or part not in value:
@@ -182,10 +193,12 @@ class DocumentTemplate:
             value = value[part]
         return None if value is None else str(value)
 
-    def with_po_id(self, document: dict[str, Any], po_id: str) -> dict[str, Any]:
-        """A copy of `document` with `poId` beside the PO number, as an UPDATE names the document it replaces."""
-        value: int | str = int(po_id) if po_id.isascii() and po_id.isdigit() else po_id
-        return _with_member(document, self.key_path[:-1], PO_ID_MEMBER, value)
+    def with_id(self, document: dict[str, Any], target_id: str) -> dict[str, Any]:
+        """A copy of `document` with the target's id beside the key, as an UPDATE names the document it replaces."""
+        if self.kind.id_member is None:
+            raise ValueError(f"{self.kind.noun} documents carry no target id")
+        value: int | str = int(target_id) if target_id.isascii() and target_id.isdigit() else target_id
+        return _with_member(document, self.key_path[:-1], self.kind.id_member, value)
 
 
 def _with_member(document: dict[str, Any], path: tuple[str, ...], name: str, value: object) -> dict[str, Any]:
@@ -196,7 +209,10 @@ def _with_member(document: dict[str, Any], path: tuple[str, ...], name: str, val
 
 
 class _Compiler:
-    def __init__(self, source: str) -> None:
+    def __init__(self, kind: TemplateKind, source: str, settings: Mapping[str, str]) -> None:
+        self.kind = kind
+        self.lists = kind.lists()
+        self.settings = settings
         self.source = source
         self.key_path: tuple[str, ...] | None = None
         self.key_json_path = ""
@@ -206,17 +222,17 @@ class _Compiler:
 
     def compile_root(self, value: Any) -> DocumentTemplate:
         if not isinstance(value, dict) or self._is_directive(value):
-            raise self.error("$", "the template must be a JSON object: the purchaseOrder document")
+            raise self.error("$", f"the template must be a JSON object: {self.kind.document}")
         if RESERVED_ROOT_MEMBER in value:
             raise self.error(
                 _member_path("$", RESERVED_ROOT_MEMBER), "operationCode is set by the connector (CREATE, UPDATE, …)"
             )
-        root = self._object(value, "$", ("order",), ())
+        kind = self.kind
+        root = self._object(value, "$", (kind.root_level,), ())
         if self.key_path is None:
-            raise self.error(
-                "$", f'no PO-number marker: put {{"$key": "{KEY_FIELD}"}} where the tenant expects the PO number'
-            )
-        return DocumentTemplate(self.source, root, self.key_path)
+            where = f'put {{"$key": "{kind.key_field}"}} where the tenant expects the {kind.key_name}'
+            raise self.error("$", f"no {kind.marker}: {where}")
+        return DocumentTemplate(kind, self.source, root, self.key_path)
 
     @staticmethod
     def _is_directive(value: dict[str, Any]) -> bool:
@@ -239,9 +255,10 @@ class _Compiler:
             (name, self._node(item, _member_path(path, name), scope, None if members is None else (*members, name)))
             for name, item in value.items()
         )
+        id_member = self.kind.id_member
         holds_key = self.key_path is not None and members is not None and self.key_path[:-1] == members
-        if holds_key and PO_ID_MEMBER in value:
-            raise self.error(_member_path(path, PO_ID_MEMBER), "poId is placed here by the connector on updates")
+        if holds_key and id_member is not None and id_member in value:
+            raise self.error(_member_path(path, id_member), f"{id_member} is placed here by the connector on updates")
         return _Object(compiled)
 
     def _directive(
@@ -252,7 +269,7 @@ class _Compiler:
             return self._each(value, path, scope)
         if "$each" in names or "$item" in names:
             raise self.error(path, "a repetition is an object with exactly $each (the list) and $item (the template)")
-        unknown = sorted(name for name in names if name not in {"$field", "$text", "$key"})
+        unknown = sorted(name for name in names if name not in {"$field", "$text", "$key", "$setting"})
         if unknown:
             raise self.error(path, f"unknown directive {unknown[0]} (directives: {_DIRECTIVES})")
         if len(names) != 1:
@@ -261,28 +278,31 @@ class _Compiler:
         reference = value[name]
         inner = f"{path}.{name}"
         if not isinstance(reference, str):
-            raise self.error(inner, f'{name} names a field as text, e.g. "{KEY_FIELD}"')
+            raise self.error(inner, f'{name} names a field as text, e.g. "{self.kind.key_field}"')
         if name == "$key":
             return self._key(reference, path, inner, members)
+        if name == "$setting":
+            if reference not in self.settings:
+                raise self.error(inner, f"unknown setting '{reference}' (settings: {', '.join(sorted(self.settings))})")
+            return _Literal(self.settings[reference])
         level, field = self._reference(reference, inner, scope)
-        if _item_level(_LEVELS[level], field) is not None:
+        if self.kind.item_level(level, field) is not None:
             raise self.error(inner, f"'{reference}' is a list: repeat over it with $each and $item")
         return _Field(level, field, as_text=name == "$text")
 
     def _key(self, reference: str, path: str, inner: str, members: tuple[str, ...] | None) -> _Node:
-        if reference != KEY_FIELD:
-            raise self.error(inner, f"the PO-number marker $key must name {KEY_FIELD}, not '{reference}'")
+        kind = self.kind
+        if reference != kind.key_field:
+            raise self.error(inner, f"the {kind.marker} $key must name {kind.key_field}, not '{reference}'")
         if members is None:
-            raise self.error(
-                path,
-                "the PO-number marker must be an object member outside lists and repetitions, "
-                "where poId can be placed beside it",
-            )
+            beside = "" if kind.id_member is None else f", where {kind.id_member} can be placed beside it"
+            raise self.error(path, f"the {kind.marker} must be an object member outside lists and repetitions{beside}")
         if self.key_path is not None:
-            raise self.error(path, f"a second PO-number marker (the first is at {self.key_json_path})")
+            raise self.error(path, f"a second {kind.marker} (the first is at {self.key_json_path})")
         self.key_path = members
         self.key_json_path = path
-        return _Field("order", "order_number", as_text=True)
+        level, field = kind.key_field.split(".")
+        return _Field(level, field, as_text=True)
 
     def _each(self, value: dict[str, Any], path: str, scope: tuple[str, ...]) -> _Node:
         reference = value["$each"]
@@ -290,9 +310,9 @@ class _Compiler:
         if not isinstance(reference, str):
             raise self.error(inner, 'names the list to repeat over as text, e.g. "order.lines"')
         level, field = self._reference(reference, inner, scope)
-        binds = _item_level(_LEVELS[level], field)
+        binds = self.kind.item_level(level, field)
         if binds is None:
-            lists = ", ".join(_LIST_BINDINGS)
+            lists = ", ".join(self.lists)
             raise self.error(inner, f"repetition over '{reference}', which is not a list (lists: {lists})")
         if binds in scope:
             raise self.error(inner, f"already inside a repetition over {binds}")
@@ -301,20 +321,25 @@ class _Compiler:
 
     def _reference(self, reference: str, path: str, scope: tuple[str, ...]) -> tuple[str, str]:
         match = _REFERENCE.match(reference)
+        levels = self.kind.levels
         if match is None:
-            raise self.error(path, f"'{reference}' is not a field reference: write level.field, e.g. {KEY_FIELD}")
+            example = self.kind.key_field
+            raise self.error(path, f"'{reference}' is not a field reference: write level.field, e.g. {example}")
         level, field = match["level"], match["field"]
-        if level not in _LEVELS:
-            raise self.error(path, f"unknown level '{level}' in '{reference}' (levels: {', '.join(_LEVELS)})")
+        if level not in levels:
+            raise self.error(path, f"unknown level '{level}' in '{reference}' (levels: {', '.join(levels)})")
         if level not in scope:
-            bound_by = next(name for name, binds in _LIST_BINDINGS.items() if binds == level)
+            bound_by = next(name for name, binds in self.lists.items() if binds == level)
             raise self.error(path, f"'{reference}' is only available inside a repetition over {bound_by}")
-        fields = _LEVELS[level].model_fields
+        fields = levels[level].model_fields
         if field not in fields:
             raise self.error(path, f"unknown field '{reference}' ({level} fields: {', '.join(sorted(fields))})")
         return level, field
 
 
-def compile_template(value: Any, source: str) -> DocumentTemplate:
-    """Validates a parsed template; raises TemplateError naming `source` and the JSON path of the problem."""
-    return _Compiler(source).compile_root(value)
+def compile_template(
+    kind: TemplateKind, value: Any, source: str, settings: Mapping[str, str] | None = None
+) -> DocumentTemplate:
+    """Validates a parsed template; raises TemplateError naming `source` and the JSON path of the problem.
+    `settings` are the values `$setting` may name."""
+    return _Compiler(kind, source, settings or {}).compile_root(value)

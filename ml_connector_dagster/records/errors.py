@@ -8,3 +8,11 @@ class InvalidRecord(Exception):
         super().__init__(reason)
         self.record_key = record_key
         self.reason = reason
+
+
+class NothingToWrite(Exception):
+    """The record needs no document at the target; `reason` (read by a person) says why. Recorded as skipped."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

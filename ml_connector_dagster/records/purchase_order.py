@@ -1,25 +1,33 @@
 """The canonical purchase order: header, lines, schedules, distributions."""
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
+
+from ml_connector_dagster.records.accounting import ChargeAccount, MappedAccount
+from ml_connector_dagster.records.base import CanonicalRecord, in_utc
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PODistribution(_Record):
+class PODistribution(CanonicalRecord):
     distribution_id: int
     distribution_number: int
     quantity: Decimal | None = None
     amount: Decimal | None = None
     charge_account_id: int | None = None
     charge_account: str | None = None
+    # Filled by the GL mapping just before posting; never by the source.
+    cost_center: str | None = None
+    gl_account: str | None = None
+
+    @property
+    def account(self) -> ChargeAccount:
+        return ChargeAccount(self.charge_account_id, self.charge_account)
 
 
-class POSchedule(_Record):
+class POSchedule(CanonicalRecord):
     line_location_id: int
     schedule_number: int
     quantity: Decimal | None = None
@@ -28,7 +36,7 @@ class POSchedule(_Record):
     distributions: tuple[PODistribution, ...] = ()
 
 
-class POLine(_Record):
+class POLine(CanonicalRecord):
     line_id: int
     line_number: int
     description: str
@@ -39,17 +47,20 @@ class POLine(_Record):
     schedules: tuple[POSchedule, ...] = ()
 
 
-class PurchaseOrder(_Record):
+class PurchaseOrder(CanonicalRecord):
     """A purchase order as the connector carries it between systems.
 
     `source_id` is the ERP's own id (Fusion POHeaderId); `order_number` is the natural key the target
     upserts by. `last_update_date` is the source version and is not part of the payload hash.
+    `supplier_id` is the ERP's internal supplier id; `supplier_number`, the number JAGGAER knows the supplier
+    by, is filled from the supplier cross-reference just before posting.
     """
 
     source_id: int
     order_number: str = Field(min_length=1)
     supplier: str = Field(min_length=1)
     supplier_id: int
+    supplier_number: str | None = None
     supplier_site: str | None = None
     procurement_bu: str = Field(min_length=1)
     bill_to_bu: str | None = None
@@ -64,8 +75,7 @@ class PurchaseOrder(_Record):
     @field_validator("creation_date", "last_update_date")
     @classmethod
     def _in_utc(cls, value: datetime) -> datetime:
-        # Versions are compared and stored as instants; one zone keeps equal instants equal in payloads too.
-        return value.astimezone(UTC)
+        return in_utc(value)
 
     @property
     def key(self) -> str:
@@ -74,3 +84,22 @@ class PurchaseOrder(_Record):
     @property
     def version(self) -> datetime:
         return self.last_update_date
+
+    def charge_accounts(self) -> list[ChargeAccount]:
+        return [d.account for line in self.lines for s in line.schedules for d in s.distributions]
+
+    def with_accounting(self, mapped: Mapping[ChargeAccount, MappedAccount], supplier_number: str) -> Self:
+        """A copy naming its supplier by number, whose distributions carry the JAGGAER values they map to."""
+
+        def distribution(d: PODistribution) -> PODistribution:
+            target = mapped[d.account]
+            return d.model_copy(update={"cost_center": target.cost_center, "gl_account": target.gl_account})
+
+        def schedule(s: POSchedule) -> POSchedule:
+            return s.model_copy(update={"distributions": tuple(distribution(d) for d in s.distributions)})
+
+        def line(item: POLine) -> POLine:
+            return item.model_copy(update={"schedules": tuple(schedule(s) for s in item.schedules)})
+
+        lines = tuple(line(item) for item in self.lines)
+        return self.model_copy(update={"supplier_number": supplier_number, "lines": lines})

@@ -1,10 +1,19 @@
-"""The connector's own store: staging, ledger, audit trail, quarantine and the credential vault."""
+"""The connector's own store: staging, ledger, audit trail, quarantine, pending queue, GL mappings, watermarks
+and the credential vault."""
 
 from ml_connector_dagster.store.audit import AuditTrail
 from ml_connector_dagster.store.database import (
     UnsupportedDatabaseError,
     create_store_engine,
     migrate,
+)
+from ml_connector_dagster.store.gl_mappings import (
+    GLMappings,
+    ImportSummary,
+    MappingChange,
+    MappingImportError,
+    MappingRow,
+    MappingRule,
 )
 from ml_connector_dagster.store.ledger import Ledger
 from ml_connector_dagster.store.models import (
@@ -14,6 +23,7 @@ from ml_connector_dagster.store.models import (
     CachedToken,
     Intent,
     LedgerEntry,
+    MappingAction,
     QuarantineEntry,
     QuarantineRow,
     RecordRef,
@@ -22,6 +32,7 @@ from ml_connector_dagster.store.models import (
     StoredCredentials,
     Written,
 )
+from ml_connector_dagster.store.pending import BackoffPolicy, Held, PendingEntry, PendingQueue
 from ml_connector_dagster.store.quarantine import Quarantine
 from ml_connector_dagster.store.staging import Staging
 from ml_connector_dagster.store.store import Store
@@ -33,6 +44,7 @@ from ml_connector_dagster.store.vault import (
     MasterKeys,
     generate_key,
 )
+from ml_connector_dagster.store.watermarks import Watermarks
 
 __all__ = [
     "MASTER_KEY_ENV",
@@ -40,13 +52,24 @@ __all__ = [
     "AuditRow",
     "AuditStatus",
     "AuditTrail",
+    "BackoffPolicy",
     "CachedToken",
     "CredentialVault",
+    "GLMappings",
+    "Held",
+    "ImportSummary",
     "Intent",
     "Ledger",
     "LedgerEntry",
+    "MappingAction",
+    "MappingChange",
+    "MappingImportError",
+    "MappingRow",
+    "MappingRule",
     "MasterKeyError",
     "MasterKeys",
+    "PendingEntry",
+    "PendingQueue",
     "Quarantine",
     "QuarantineEntry",
     "QuarantineRow",
@@ -58,6 +81,7 @@ __all__ = [
     "StoredCredentials",
     "UTCDateTime",
     "UnsupportedDatabaseError",
+    "Watermarks",
     "Written",
     "create_store_engine",
     "generate_key",

@@ -116,15 +116,20 @@ def upsert_insert(connection: Connection, table: Table) -> UpsertInsert:
     raise UnsupportedDatabaseError(f"unsupported database dialect {connection.dialect.name!r}")
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; safe to call from every process at start-up."""
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for running the store's migrations on `connection`."""
     config = Config()
     # Config values go through ConfigParser interpolation, where a bare % in the path would be an error.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision` (the newest by default); safe to call from every process at start-up."""
     with write_transaction(engine) as connection:
         if connection.dialect.name == "postgresql":
             # Several run workers may open the store at once; the second waits and then finds
             # the schema current instead of racing to create the same tables.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_ID})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(alembic_config(connection), revision)

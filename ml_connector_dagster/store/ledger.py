@@ -1,14 +1,15 @@
 """The ledger: per record and target, the version last seen, the version last written, and open intents."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, or_, select
 
 from ml_connector_dagster.store.audit import insert_audit
-from ml_connector_dagster.store.database import upsert_insert
+from ml_connector_dagster.store.database import upsert_insert, write_transaction
 from ml_connector_dagster.store.models import AuditEntry, Intent, LedgerEntry, RecordRef, SeenVersion, Written
+from ml_connector_dagster.store.pending import BackoffPolicy, Held, hold, release
 from ml_connector_dagster.store.tables import ledger
 
 _KEY = ["source_system", "target_system", "entity", "source_key"]
@@ -28,6 +29,10 @@ def _entry(row: Row[Any]) -> LedgerEntry:
     return LedgerEntry(ref=ref, **values)
 
 
+def _preference(entry: LedgerEntry) -> tuple[bool, datetime]:
+    return (entry.target_id is not None, entry.updated_at)
+
+
 class Ledger:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,9 +46,7 @@ class Ledger:
         with self._engine.connect() as connection:
             for start in range(0, len(keys), _CHUNK):
                 statement = select(ledger).where(
-                    ledger.c.source_system == source_system,
-                    ledger.c.target_system == target_system,
-                    ledger.c.entity == entity,
+                    *self._flow(source_system, target_system, entity),
                     ledger.c.source_key.in_(keys[start : start + _CHUNK]),
                 )
                 for row in connection.execute(statement):
@@ -118,15 +121,26 @@ class Ledger:
         written: Sequence[Written] = (),
         cleared: Sequence[RecordRef] = (),
         audit: Sequence[AuditEntry] = (),
+        held: Sequence[Held] = (),
+        released: Sequence[RecordRef] = (),
+        backoff: BackoffPolicy | None = None,
     ) -> None:
-        """A batch's outcomes in one transaction, so the ledger and the audit trail cannot disagree.
+        """A batch's outcomes in one transaction, so the ledger, the pending queue and the audit trail cannot
+        disagree.
 
         `written`: confirmed writes (their intents close). `cleared`: intents closed because the write was
         proven not to have happened or was refused. Intents of writes whose outcome is unknown are left open.
+        `held`: records put in (or kept in) the pending queue, next tried after `backoff`'s delay.
+        `released`: records leaving the queue (written, or no longer waiting).
         """
+        both = {item.ref for item in held} & set(released)
+        if both:
+            keys = ", ".join(sorted(ref.source_key for ref in both))
+            raise ValueError(f"records both held and released in one batch: {keys}")
         now = datetime.now(UTC)
         closed = {**_NO_INTENT, "last_run_id": run_id, "updated_at": now}
-        with self._engine.begin() as connection:
+        # The write lock up front: holding reads the attempts already counted before it writes.
+        with write_transaction(self._engine) as connection:
             if written:
                 rows = [
                     {
@@ -135,28 +149,90 @@ class Ledger:
                         "written_version": item.version,
                         "written_hash": item.payload_hash,
                         "target_id": item.target_id,
+                        "target_state": item.target_state,
                     }
                     for item in written
                 ]
-                self._upsert(connection, rows, [*closed, "written_version", "written_hash", "target_id"])
+                self._upsert(
+                    connection, rows, [*closed, "written_version", "written_hash", "target_id", "target_state"]
+                )
             if cleared:
                 self._upsert(connection, [{**ref.model_dump(), **closed} for ref in cleared], list(closed))
+            hold(connection, run_id, held, backoff, now)
+            release(connection, released)
             insert_audit(connection, audit)
+
+    def by_natural_keys(
+        self, source_system: str, target_system: str, entity: str, natural_keys: Sequence[str]
+    ) -> dict[str, LedgerEntry]:
+        """Entries by natural key; keys never seen are absent.
+
+        Should two source keys share a natural key, the one written to the target wins, then the one
+        updated last: that is the record a dependent flow must point at.
+        """
+        keys = list(dict.fromkeys(natural_keys))
+        found: dict[str, LedgerEntry] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(keys), _CHUNK):
+                statement = select(ledger).where(
+                    *self._flow(source_system, target_system, entity),
+                    ledger.c.natural_key.in_(keys[start : start + _CHUNK]),
+                )
+                for row in connection.execute(statement):
+                    entry, current = _entry(row), found.get(row.natural_key)
+                    if current is None or _preference(entry) > _preference(current):
+                        found[row.natural_key] = entry
+        return found
+
+    def natural_keys_with_state(self, source_system: str, target_system: str, entity: str, state: str) -> set[str]:
+        """Natural keys of records written to the target and last written in `state` (e.g. "active")."""
+        statement = select(ledger.c.natural_key).where(
+            *self._flow(source_system, target_system, entity),
+            ledger.c.target_id.is_not(None),
+            ledger.c.target_state == state,
+            ledger.c.natural_key.is_not(None),
+        )
+        with self._engine.connect() as connection:
+            return set(connection.scalars(statement))
+
+    def entries(
+        self, source_system: str, target_system: str, entity: str, batch_size: int = 500
+    ) -> Iterator[LedgerEntry]:
+        """Every entry of one flow in source-key order, read one keyset batch at a time so memory stays bounded."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        base = (
+            select(ledger)
+            .where(*self._flow(source_system, target_system, entity))
+            .order_by(ledger.c.source_key)
+            .limit(batch_size)
+        )
+        statement = base
+        while True:
+            with self._engine.connect() as connection:
+                batch = [_entry(row) for row in connection.execute(statement)]
+            yield from batch
+            if len(batch) < batch_size:
+                return
+            statement = base.where(ledger.c.source_key > batch[-1].ref.source_key)
 
     def open_intents(self, source_system: str, target_system: str, entity: str) -> list[LedgerEntry]:
         """Writes announced but never resolved, oldest first: each needs a look at the target."""
         statement = (
             select(ledger)
-            .where(
-                ledger.c.source_system == source_system,
-                ledger.c.target_system == target_system,
-                ledger.c.entity == entity,
-                ledger.c.intent_at.is_not(None),
-            )
+            .where(*self._flow(source_system, target_system, entity), ledger.c.intent_at.is_not(None))
             .order_by(ledger.c.intent_at, ledger.c.source_key)
         )
         with self._engine.connect() as connection:
             return [_entry(row) for row in connection.execute(statement)]
+
+    @staticmethod
+    def _flow(source_system: str, target_system: str, entity: str) -> tuple[Any, ...]:
+        return (
+            ledger.c.source_system == source_system,
+            ledger.c.target_system == target_system,
+            ledger.c.entity == entity,
+        )
 
     @staticmethod
     def _upsert(connection: Connection, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -16,6 +16,18 @@ class AuditStatus(StrEnum):
     SKIPPED = "skipped"
     QUARANTINED = "quarantined"
     FAILED = "failed"
+    # Held back waiting on a dependency (an unmapped account, a supplier not yet in the target).
+    PENDING = "pending"
+
+
+class MappingAction(StrEnum):
+    """What one GL-mapping history row records."""
+
+    ADDED = "added"
+    CHANGED = "changed"
+    REMOVED = "removed"
+    RULE_SET = "rule set"
+    RULE_CLEARED = "rule cleared"
 
 
 class RecordRef(_Row):
@@ -59,6 +71,7 @@ class LedgerEntry(_Row):
     intent_at: AwareDatetime | None
     last_run_id: str | None
     updated_at: AwareDatetime
+    target_state: str | None = None
 
     @property
     def has_open_intent(self) -> bool:
@@ -82,6 +95,8 @@ class Written(_Row):
     version: AwareDatetime
     payload_hash: str
     target_id: str
+    # "active"/"inactive" for records other flows depend on (a cost center must be active in the target).
+    target_state: str | None = None
 
 
 class AuditEntry(_Row):

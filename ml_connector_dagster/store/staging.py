@@ -3,13 +3,15 @@
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, func, select, tuple_
 
 from ml_connector_dagster.store.database import upsert_insert
 from ml_connector_dagster.store.models import StagedRecord
 from ml_connector_dagster.store.tables import staged_records
 
 _KEY = ("source_system", "entity", "version", "source_key")
+# Keeps IN lists well inside every driver's bound-parameter limit.
+_CHUNK = 500
 
 
 class Staging:
@@ -34,6 +36,52 @@ class Staging:
             )
             inserted = connection.execute(statement, [record.model_dump() for record in records])
             return len(inserted.all())
+
+    def get_many(
+        self, source_system: str, entity: str, keys: Sequence[tuple[str, datetime]]
+    ) -> dict[tuple[str, datetime], StagedRecord]:
+        """Staged records by (source key, version); pairs never staged are absent."""
+        pairs = list(dict.fromkeys(keys))
+        table = staged_records
+        found: dict[tuple[str, datetime], StagedRecord] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(pairs), _CHUNK):
+                statement = select(table).where(
+                    table.c.source_system == source_system,
+                    table.c.entity == entity,
+                    tuple_(table.c.source_key, table.c.version).in_(pairs[start : start + _CHUNK]),
+                )
+                for row in connection.execute(statement):
+                    record = StagedRecord.model_validate(row, from_attributes=True)
+                    found[(record.source_key, record.version)] = record
+        return found
+
+    def latest(self, source_system: str, entity: str, source_keys: Sequence[str]) -> dict[str, StagedRecord]:
+        """The newest staged version of each key; keys never staged are absent."""
+        keys = list(dict.fromkeys(source_keys))
+        table = staged_records
+        found: dict[str, StagedRecord] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(keys), _CHUNK):
+                scope = (
+                    table.c.source_system == source_system,
+                    table.c.entity == entity,
+                    table.c.source_key.in_(keys[start : start + _CHUNK]),
+                )
+                newest = (
+                    select(table.c.source_key, func.max(table.c.version).label("version"))
+                    .where(*scope)
+                    .group_by(table.c.source_key)
+                    .subquery()
+                )
+                statement = select(table).where(
+                    *scope,
+                    tuple_(table.c.source_key, table.c.version).in_(select(newest.c.source_key, newest.c.version)),
+                )
+                for row in connection.execute(statement):
+                    record = StagedRecord.model_validate(row, from_attributes=True)
+                    found[record.source_key] = record
+        return found
 
     def iter_between(
         self, source_system: str, entity: str, lo: datetime, hi: datetime, batch_size: int = 500

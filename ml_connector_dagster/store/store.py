@@ -4,10 +4,13 @@ from sqlalchemy import Engine
 
 from ml_connector_dagster.store.audit import AuditTrail
 from ml_connector_dagster.store.database import create_store_engine, migrate
+from ml_connector_dagster.store.gl_mappings import GLMappings
 from ml_connector_dagster.store.ledger import Ledger
+from ml_connector_dagster.store.pending import PendingQueue
 from ml_connector_dagster.store.quarantine import Quarantine
 from ml_connector_dagster.store.staging import Staging
 from ml_connector_dagster.store.vault import MASTER_KEY_ENV, CredentialVault, MasterKeyError, MasterKeys
+from ml_connector_dagster.store.watermarks import Watermarks
 
 
 class Store:
@@ -17,6 +20,9 @@ class Store:
         self.ledger = Ledger(engine)
         self.audit = AuditTrail(engine)
         self.quarantine = Quarantine(engine)
+        self.pending = PendingQueue(engine)
+        self.gl_mappings = GLMappings(engine)
+        self.watermarks = Watermarks(engine)
         self._vault = CredentialVault(engine, master_keys) if master_keys is not None else None
 
     @classmethod

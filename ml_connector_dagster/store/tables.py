@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -15,9 +16,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
-from ml_connector_dagster.store.models import AuditStatus
+from ml_connector_dagster.store.models import AuditStatus, MappingAction
 from ml_connector_dagster.store.types import UTCDateTime
 
 metadata = MetaData()
@@ -61,7 +63,10 @@ ledger = Table(
     Column("intent_at", UTCDateTime),
     Column("last_run_id", String),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("target_state", String),
     PrimaryKeyConstraint("source_system", "target_system", "entity", "source_key", name="pk_ledger"),
+    # Dependent flows look records up by natural key (the supplier number, the cost-center value).
+    Index("ix_ledger_natural_key", "source_system", "target_system", "entity", "natural_key"),
 )
 
 audit_trail = Table(
@@ -125,4 +130,101 @@ token_cache = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("system", "profile", name="pk_token_cache"),
+)
+
+pending = Table(
+    "pending",
+    metadata,
+    Column("source_system", String, nullable=False),
+    Column("target_system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("source_key", String, nullable=False),
+    Column("natural_key", String, nullable=False),
+    Column("version", UTCDateTime, nullable=False),
+    Column("payload_hash", String, nullable=False),
+    Column("reason", Text, nullable=False),
+    # The tokens as a JSON list, in the caller's order, for reading back; `pending_waits` indexes them.
+    Column("waits_on", Text, nullable=False),
+    Column("first_run_id", String, nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_try_at", UTCDateTime, nullable=False),
+    Column("last_run_id", String, nullable=False),
+    Column("last_tried_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("source_system", "target_system", "entity", "source_key", name="pk_pending"),
+    Index("ix_pending_next_try_at", "source_system", "target_system", "entity", "next_try_at"),
+)
+
+# One row per (held record, token), so "release everything waiting on account X" is an index lookup rather
+# than a scan of every JSON list.
+pending_waits = Table(
+    "pending_waits",
+    metadata,
+    Column("source_system", String, nullable=False),
+    Column("target_system", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("source_key", String, nullable=False),
+    Column("token", String, nullable=False),
+    PrimaryKeyConstraint("source_system", "target_system", "entity", "source_key", "token", name="pk_pending_waits"),
+    ForeignKeyConstraint(
+        ["source_system", "target_system", "entity", "source_key"],
+        ["pending.source_system", "pending.target_system", "pending.entity", "pending.source_key"],
+        name="fk_pending_waits_pending",
+        ondelete="CASCADE",
+    ),
+    Index("ix_pending_waits_token", "token"),
+)
+
+gl_mapping_rows = Table(
+    "gl_mapping_rows",
+    metadata,
+    Column("id", Integer, autoincrement=True),
+    Column("combination", String),
+    Column("code_combination_id", BigInteger),
+    Column("cost_center", String, nullable=False),
+    Column("gl_account", String, nullable=False),
+    Column("note", Text),
+    PrimaryKeyConstraint("id", name="pk_gl_mapping_rows"),
+    UniqueConstraint("combination", name="uq_gl_mapping_rows_combination"),
+    UniqueConstraint("code_combination_id", name="uq_gl_mapping_rows_code_combination_id"),
+    CheckConstraint("(combination IS NULL) <> (code_combination_id IS NULL)", name="ck_gl_mapping_rows_one_key"),
+)
+
+gl_mapping_rule = Table(
+    "gl_mapping_rule",
+    metadata,
+    # At most one rule: the table holds the single row id 1 or nothing.
+    Column("id", Integer, autoincrement=False),
+    Column("delimiter", String, nullable=False),
+    Column("cost_center_segment", Integer, nullable=False),
+    Column("gl_account", String, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_gl_mapping_rule"),
+    CheckConstraint("id = 1", name="ck_gl_mapping_rule_single"),
+)
+
+gl_mapping_changes = Table(
+    "gl_mapping_changes",
+    metadata,
+    Column("id", _BIG_ID, autoincrement=True),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("changed_by", String, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("subject", String, nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    Column("source", String, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_gl_mapping_changes"),
+    CheckConstraint(
+        "action IN (" + ", ".join(f"'{action.value}'" for action in MappingAction) + ")",
+        name="ck_gl_mapping_changes_action",
+    ),
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("name", String, nullable=False),
+    Column("value", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("name", name="pk_watermarks"),
 )

@@ -10,9 +10,12 @@ from pydantic import BaseModel
 class SourceFeed(Protocol):
     system: str
     entity: str
+    # A snapshot feed has no change time at the source: `changed` reads everything, and the engine stamps each
+    # record with the window's end as its version (see sync/pull.py).
+    snapshot: bool
 
     def changed(self, lo: datetime, hi: datetime) -> Iterator[dict[str, Any]]:
-        """Raw records whose source version lies in [lo, hi), oldest first."""
+        """Raw records whose source version lies in [lo, hi), oldest first; every record for a snapshot feed."""
         ...
 
     def convert(self, raw: dict[str, Any]) -> tuple[BaseModel, list[str]]:
@@ -40,5 +43,10 @@ class TargetSink(Protocol):
     def write(self, record: BaseModel, known_id: str | None, looked_up: bool = False) -> str:
         """Creates or updates the record idempotently; returns the target's id. Called from several threads.
 
-        `looked_up`: `known_id` comes from a lookup just made, so None means the record is not there."""
+        `looked_up`: `known_id` comes from a lookup just made, so None means the record is not there.
+        Raises NothingToWrite when the record needs no document at the target."""
+        ...
+
+    def target_state(self, record: BaseModel) -> str | None:
+        """ "active" or "inactive" for records other flows depend on (suppliers, custom-field values), else None."""
         ...

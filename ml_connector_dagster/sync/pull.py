@@ -1,7 +1,8 @@
 """Pull: read a window from the source, quarantine what is invalid, stage the rest by (key, version)."""
 
 import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ml_connector_dagster.records import InvalidRecord, payload_hash
@@ -17,6 +18,9 @@ from ml_connector_dagster.sync.ports import SourceFeed
 from ml_connector_dagster.sync.report import FlowReport, PreviewRow
 
 BATCH_SIZE = 500
+# A snapshot read for window [lo, hi) stands as the state at the window's end: stamped just inside it, so the
+# window's post finds it and a backfill of an older window can never overwrite a newer snapshot.
+_SNAPSHOT_OFFSET = timedelta(milliseconds=1)
 
 
 class Pull:
@@ -27,9 +31,11 @@ class Pull:
         self.run_id = run_id
         # Counts so far: still true when the run is interrupted part-way.
         self.report = FlowReport()
+        self._snapshot_version: datetime | None = None
 
     def run(self, lo: datetime, hi: datetime) -> FlowReport:
         report = self.report
+        self._snapshot_version = hi - _SNAPSHOT_OFFSET if self.feed.snapshot else None
         batch = _Batch()
         try:
             for raw in self.feed.changed(lo, hi):
@@ -40,6 +46,20 @@ class Pull:
                     batch = _Batch()
         finally:
             # Interrupted or failed mid-read: what was read is kept, so the counts reported are what happened.
+            self._flush(batch, report)
+        return report
+
+    def run_raws(self, raws: Iterable[dict[str, Any]]) -> FlowReport:
+        """Converts and stages records already read (a replay of quarantined ones, after a fix). A snapshot
+        record is stamped with the time of the replay."""
+        report = self.report
+        self._snapshot_version = datetime.now(UTC) if self.feed.snapshot else None
+        batch = _Batch()
+        try:
+            for raw in raws:
+                report.counts.pulled += 1
+                self._take(raw, batch, report)
+        finally:
             self._flush(batch, report)
         return report
 
@@ -69,7 +89,7 @@ class Pull:
         key, natural, version, digest = (
             feed.record_key(raw),
             feed.natural_key(record),
-            feed.version(record),
+            self._snapshot_version or feed.version(record),
             payload_hash(record),
         )
         batch.staged.append(

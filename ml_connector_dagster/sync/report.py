@@ -10,11 +10,12 @@ class SyncCounts(BaseModel):
     skipped: int = 0
     quarantined: int = 0
     failed: int = 0
+    pending: int = 0  # held back waiting on a supplier or a GL mapping; retried on later runs
 
     def line(self) -> str:
         return (
             f"pulled={self.pulled} posted={self.posted} skipped={self.skipped} "
-            f"quarantined={self.quarantined} failed={self.failed}"
+            f"quarantined={self.quarantined} failed={self.failed} pending={self.pending}"
         )
 
 

@@ -72,6 +72,7 @@ def test_counts_every_status_for_a_run(store: Store) -> None:
         AuditStatus.SKIPPED: 1,
         AuditStatus.QUARANTINED: 0,
         AuditStatus.FAILED: 0,
+        AuditStatus.PENDING: 0,
     }
     assert store.audit.counts("run-1", system="jaggaer", entity="invoice")[AuditStatus.POSTED] == 2
     assert store.audit.counts("run-1", system="fusion") == dict.fromkeys(AuditStatus, 0)

@@ -14,7 +14,21 @@ from ml_connector_dagster.store import UnsupportedDatabaseError, create_store_en
 from ml_connector_dagster.store.database import VERSION_TABLE
 from ml_connector_dagster.store.tables import audit_trail, metadata
 
-STORE_TABLES = {"staged_records", "ledger", "audit_trail", "quarantine", "credentials", "token_cache"}
+STORE_TABLES = {
+    "staged_records",
+    "ledger",
+    "audit_trail",
+    "quarantine",
+    "credentials",
+    "token_cache",
+    "pending",
+    "pending_waits",
+    "gl_mapping_rows",
+    "gl_mapping_rule",
+    "gl_mapping_changes",
+    "watermarks",
+}
+HEAD = "0002"
 
 
 def _revisions(engine: Engine) -> list[str]:
@@ -24,7 +38,7 @@ def _revisions(engine: Engine) -> list[str]:
 
 def test_migrate_creates_every_table_and_a_second_run_changes_nothing(engine: Engine) -> None:
     assert STORE_TABLES | {VERSION_TABLE} <= set(inspect(engine).get_table_names())
-    assert _revisions(engine) == ["0001"]
+    assert _revisions(engine) == [HEAD]
     with engine.begin() as connection:
         connection.execute(
             insert(audit_trail).values(
@@ -34,7 +48,7 @@ def test_migrate_creates_every_table_and_a_second_run_changes_nothing(engine: En
 
     migrate(engine)
 
-    assert _revisions(engine) == ["0001"]
+    assert _revisions(engine) == [HEAD]
     with engine.connect() as connection:
         assert connection.scalar(select(audit_trail.c.run_id)) == "r1"
 
@@ -62,7 +76,7 @@ def test_concurrent_migrations_serialise(store_url: str) -> None:
         thread.join()
     try:
         assert errors == []
-        assert _revisions(engines[0]) == ["0001"]
+        assert _revisions(engines[0]) == [HEAD]
     finally:
         for engine in engines:
             engine.dispose()

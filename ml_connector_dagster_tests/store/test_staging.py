@@ -1,6 +1,6 @@
 """Staging dedupes by (key, version) and streams a window back in keyset-paginated batches."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -74,3 +74,43 @@ def test_iter_between_on_an_empty_window_yields_nothing(store: Store) -> None:
 def test_staged_versions_must_be_timezone_aware() -> None:
     with pytest.raises(ValidationError):
         _record("A", datetime(2025, 1, 1))
+
+
+def test_get_many_finds_records_by_key_and_version(store: Store) -> None:
+    later = BASE + timedelta(hours=1)
+    store.staging.stage(
+        [_record("A", BASE), _record("A", later), _record("B", BASE), _record("A", BASE, entity="invoice")]
+    )
+    # The same instant in another zone is the same version.
+    same_instant = later.astimezone(timezone(timedelta(hours=-7)))
+    wanted = [("A", same_instant), ("B", BASE), ("B", later), ("C", BASE)]
+
+    found = store.staging.get_many("fusion", "purchase_order", wanted)
+
+    assert set(found) == {("A", later), ("B", BASE)}
+    assert found[("A", same_instant)] == _record("A", later)
+    assert store.staging.get_many("fusion", "purchase_order", []) == {}
+    many = [(f"K{i}", BASE) for i in range(1200)]
+    store.staging.stage([_record(key, version) for key, version in many])
+    assert len(store.staging.get_many("fusion", "purchase_order", many)) == 1200
+
+
+def test_latest_returns_the_newest_version_of_each_key(store: Store) -> None:
+    store.staging.stage(
+        [
+            _record("A", BASE + timedelta(hours=2)),
+            _record("A", BASE),
+            _record("A", BASE + timedelta(hours=1)),
+            _record("B", BASE),
+            _record("A", BASE + timedelta(hours=5), entity="invoice"),
+            _record("A", BASE + timedelta(hours=6), system="netsuite"),
+        ]
+    )
+
+    latest = store.staging.latest("fusion", "purchase_order", ["A", "B", "C", "A"])
+
+    assert latest == {"A": _record("A", BASE + timedelta(hours=2)), "B": _record("B", BASE)}
+    keys = [f"K{i:04d}" for i in range(1100)]
+    store.staging.stage([_record(key, BASE + timedelta(minutes=minute)) for key in keys for minute in (3, 1)])
+    found = store.staging.latest("fusion", "purchase_order", keys)
+    assert len(found) == 1100 and {record.version for record in found.values()} == {BASE + timedelta(minutes=3)}

@@ -1,4 +1,5 @@
-"""The simulated Fusion pod over HTTP: OCI IAM tokens, the fscmRestApi purchaseOrders tree, control routes."""
+"""The simulated Fusion pod over HTTP: OCI IAM tokens, the fscmRestApi resources (purchaseOrders, suppliers,
+invoices, accountCombinationsLOV, valueSets), control routes."""
 
 import base64
 import binascii
@@ -27,7 +28,7 @@ from ml_connector_dagster.fusion.simulator.resources import (
     not_found,
 )
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings, RuntimeSettings
-from ml_connector_dagster.fusion.simulator.store import PurchaseOrderStore, SeedSummary
+from ml_connector_dagster.fusion.simulator.store import InvoiceSeedSummary, PodStore, SeedSummary, SupplierSeedSummary
 from ml_connector_dagster.simulation.faults import FaultMiddleware, FaultPlan, fault_control_routes
 from ml_connector_dagster.simulation.tokens import TokenIssuer
 
@@ -35,7 +36,16 @@ from ml_connector_dagster.simulation.tokens import TokenIssuer
 _VERSION_SEGMENTS = {API_VERSION, "latest"}
 Serve = Callable[[str, int], Served]
 _PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+")
-_SERVED_COUNTERS = {"collection": "purchase_order_collection_requests", "child_collection": "child_collection_requests"}
+# Stats names per top-level resource: its record count, and the requests for its collection.
+_STAT_NAMES = {
+    "purchaseOrders": "purchase_order",
+    "suppliers": "supplier",
+    "invoices": "invoice",
+    "accountCombinationsLOV": "account_combination",
+    "valueSets": "value_set",
+}
+_COLLECTION_COUNTERS = {resource: f"{name}_collection_requests" for resource, name in _STAT_NAMES.items()}
+_CHILD_COUNTER = "child_collection_requests"
 
 
 class OracleJSONResponse(Response):
@@ -63,10 +73,10 @@ class FusionSimulator:
         self.settings = settings or FusionSimSettings()
         self.tokens = TokenIssuer(expires_in=self.settings.token_expires_in)
         self.faults = FaultPlan()
-        self._store = PurchaseOrderStore()
+        self._store = PodStore(self.settings.cost_center_value_set)
         self._tree = ResourceTree(self.settings, self._store)
         self._stats_lock = threading.Lock()
-        self._stats = dict.fromkeys(["token_requests", "requests", *_SERVED_COUNTERS.values()], 0)
+        self._stats = dict.fromkeys(["token_requests", "requests", *_COLLECTION_COUNTERS.values(), _CHILD_COUNTER], 0)
         routes = [*self._routes(), *control_routes(self), *fault_control_routes(self.faults)]
         self.app: ASGIApp = FaultMiddleware(Starlette(routes=routes), self.faults)
 
@@ -74,13 +84,52 @@ class FusionSimulator:
         self, count: int, start: datetime, end: datetime, malformed: int = 0, seed: int = 7, max_lines: int = 4
     ) -> SeedSummary:
         """`count` orders with LastUpdateDates spread over [start, end), each with 1 to `max_lines` lines."""
-        return self._store.seed(count, start, end, malformed, seed, max_lines)
+        return self._store.seed_purchase_orders(count, start, end, malformed, seed, max_lines)
+
+    def seed_suppliers(
+        self, count: int, start: datetime, end: datetime, malformed: int = 0, seed: int = 7
+    ) -> SupplierSeedSummary:
+        """`count` suppliers beyond the 12 base ones, LastUpdateDates spread over [start, end); the first call
+        also stamps the 12 base suppliers into [start, end), so a windowed read of it sees them."""
+        return self._store.seed_suppliers(count, start, end, malformed, seed)
+
+    def seed_invoices(
+        self,
+        count: int,
+        start: datetime,
+        end: datetime,
+        malformed: int = 0,
+        unmapped: int = 0,
+        canceled: int = 0,
+        seed: int = 7,
+        max_lines: int = 4,
+    ) -> InvoiceSeedSummary:
+        """`count` invoices of the base suppliers, LastUpdateDates spread over [start, end). Of them (disjoint)
+        `unmapped` charge one distribution to cost center 95, which no value set holds; `canceled` are
+        canceled with amount 0; `malformed` break a required attribute."""
+        return self._store.seed_invoices(count, start, end, malformed, unmapped, canceled, seed, max_lines)
 
     def touch_purchase_order(self, po_header_id: int, at: datetime | None = None) -> datetime:
-        return self._store.touch(po_header_id, at or datetime.now(UTC))
+        return self._store.touch("purchaseOrders", po_header_id, at or datetime.now(UTC))
+
+    def touch_supplier(self, supplier_id: int, at: datetime | None = None) -> datetime:
+        """Moves the supplier's first address to the next suite and its LastUpdateDate to `at` (default now)."""
+        return self._store.touch("suppliers", supplier_id, at or datetime.now(UTC))
+
+    def touch_invoice(self, invoice_id: int, at: datetime | None = None) -> datetime:
+        """Revises line 1's Description and moves the invoice's LastUpdateDate to `at` (default now)."""
+        return self._store.touch("invoices", invoice_id, at or datetime.now(UTC))
+
+    def set_account_enabled(self, code_combination_id: int, enabled: bool) -> None:
+        """Enables or disables a combination of accountCombinationsLOV; KeyError when there is none."""
+        self._store.set_account_enabled(code_combination_id, enabled)
+
+    def set_cost_center_enabled(self, value: str, enabled: bool) -> None:
+        """Enables or disables a value of the cost-center value set; KeyError when it holds no such value."""
+        self._store.set_cost_center_enabled(value, enabled)
 
     def purchase_order_count(self) -> int:
-        return self._store.count()
+        return self._store.count("purchaseOrders")
 
     def update_settings(self, changes: RuntimeSettings) -> RuntimeSettings:
         """Applies the given run-time settings, leaving the others as they are; the pod answers by them at once."""
@@ -90,9 +139,10 @@ class FusionSimulator:
             return RuntimeSettings.of(self.settings)
 
     def stats(self) -> dict[str, int]:
-        orders = self.purchase_order_count()
+        """Records per resource (`purchase_orders`, `suppliers`, …) and requests by kind."""
+        records = {f"{name}s": self._store.count(resource) for resource, name in _STAT_NAMES.items()}
         with self._stats_lock:
-            return {"purchase_orders": orders, **self._stats}
+            return {**records, **self._stats}
 
     def count(self, name: str) -> None:
         with self._stats_lock:
@@ -163,8 +213,10 @@ class FusionSimulator:
             return render_error(SimError(400, error.detail, error.path, "SIM-QUERY"), version, accept)
         except SimError as error:
             return render_error(error, version, accept)
-        if served.kind in _SERVED_COUNTERS:
-            self.count(_SERVED_COUNTERS[served.kind])
+        if served.kind == "collection":
+            self.count(_COLLECTION_COUNTERS[served.resource])
+        elif served.kind == "child_collection":
+            self.count(_CHILD_COUNTER)
         headers = {"REST-Framework-Version": str(version)}
         return OracleJSONResponse(served.body, media_type=served.media_type, headers=headers)
 

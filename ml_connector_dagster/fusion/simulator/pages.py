@@ -1,5 +1,5 @@
-"""One page of a collection: filtered, ordered, sliced. Headers are read through the change index, so a
-windowed read touches only the window and, in index order, only as many rows as the page needs."""
+"""One page of a collection: filtered, ordered, sliced. Windowed resources are read through their change index,
+so a windowed read touches only the window and, in index order, only as many rows as the page needs."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,10 +9,8 @@ from ml_connector_dagster.fusion.simulator.index import NO_INSTANT, ChangeIndex
 from ml_connector_dagster.fusion.simulator.query import Filter, sort_rows
 from ml_connector_dagster.fusion.simulator.rows import Row
 from ml_connector_dagster.fusion.simulator.schema import AttrType
+from ml_connector_dagster.fusion.simulator.tables import Order
 
-Order = list[tuple[str, bool]]
-# The order the change index keeps: an orderBy that is this, or a prefix of it, is served by walking it.
-_INDEX_ORDER: Order = [("LastUpdateDate", False), ("POHeaderId", False)]
 _MASK_64 = (1 << 64) - 1
 
 
@@ -23,8 +21,9 @@ class Page:
     total: int | None  # only when the client asked for totalResults
 
 
-def read_headers(
+def read_indexed(
     index: ChangeIndex,
+    index_order: Order,
     compiled: Filter | None,
     order: Order | None,
     attributes: Mapping[str, AttrType],
@@ -36,9 +35,9 @@ def read_headers(
     lower = None if compiled is None else compiled.lower
     upper = None if compiled is None else compiled.upper
     if compiled is not None and exact and upper is None:
-        upper = NO_INSTANT  # headers without a valid LastUpdateDate never satisfy a comparison on it
+        upper = NO_INSTANT  # rows without a valid change time never satisfy a comparison on it
     start, end = index.span(lower, upper)
-    in_index_order = order is not None and 0 < len(order) <= len(_INDEX_ORDER) and order == _INDEX_ORDER[: len(order)]
+    in_index_order = order is not None and 0 < len(order) <= len(index_order) and order == index_order[: len(order)]
     if in_index_order and exact:
         rows = index.rows[start + offset : min(start + offset + limit, end)]
         return Page(rows, start + offset + len(rows) < end, end - start if with_total else None)

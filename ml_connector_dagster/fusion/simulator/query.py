@@ -34,6 +34,7 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
+_FLAGS = {"true": True, "false": False, "y": True, "n": False}
 _KEYWORDS = {"and", "or", "in", "like", "between", "is", "not", "null"}
 # Signs that a v1 `Attr=value` segment is really an expression, which v1 does not understand.
 _EXPRESSION_HINT = re.compile(r"[<>!]|\s(?:and|or|in|like|between|is)\s", re.IGNORECASE)
@@ -141,6 +142,8 @@ def _literal(kind: AttrType, text: str, quoted: bool, forms: frozenset[DatetimeF
             return Decimal(text)
     except (ValueError, InvalidOperation):
         raise QueryError(f"Literal {text!r} is not a valid {kind}.") from None
+    if kind == "boolean":
+        return _flag_literal(text)
     if not quoted:
         raise QueryError(f"Literal {text!r} must be in single quotes.")
     if kind == "string":
@@ -151,6 +154,14 @@ def _literal(kind: AttrType, text: str, quoted: bool, forms: frozenset[DatetimeF
         except ValueError:
             raise QueryError(f"Literal {text!r} is not a valid date.") from None
     return _datetime_literal(text, forms)
+
+
+def _flag_literal(text: str) -> bool:
+    # Flags compare as booleans whichever way the pod renders them: `true`/`false` or 'Y'/'N'.
+    flag = _FLAGS.get(text.lower())
+    if flag is None:
+        raise QueryError(f"Literal {text!r} is not a valid flag; use true, false, 'Y' or 'N'.")
+    return flag
 
 
 def _datetime_literal(text: str, forms: frozenset[DatetimeForm]) -> datetime:
@@ -302,7 +313,7 @@ class _Parser:
         token_kind, text = self._next()
         if token_kind == "string":
             return _literal(kind, text[1:-1].replace("''", "'"), True, self.context.datetime_forms)
-        if token_kind == "number":
+        if token_kind == "number" or (token_kind == "word" and kind == "boolean"):
             return _literal(kind, text, False, self.context.datetime_forms)
         raise QueryError(f"Expected a literal, found {text!r}.")
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from ml_connector_dagster.fusion.simulator.rows import Row, uniq_id
+from ml_connector_dagster.fusion.simulator.rows import Row, path_key
 from ml_connector_dagster.fusion.simulator.schema import SCHEMAS, ResourceSchema
+from ml_connector_dagster.fusion.simulator.settings import FlagFormat
 
 Tree = dict[str, "Tree"]
 # Spliced values go through the encoder as strings behind a control character no stored value contains
@@ -35,16 +36,18 @@ class RawJSON:
 
 @dataclass(frozen=True)
 class Plan:
-    """How items of one resource are rendered in a response: which attributes, which child collection inline
-    (its own plan), with or without links, and the framework version and page size that shape inline children.
-    Hrefs must need no JSON escaping (the app only serves hosts that do not)."""
+    """How items of one resource are rendered in a response: which attributes, which child collections inline
+    (each with its own plan, by its position among the row's collections), with or without links, how flags
+    look, and the framework version and page size that shape inline children. Hrefs must need no JSON
+    escaping (the app only serves hosts that do not)."""
 
     schema: ResourceSchema
     attributes: tuple[tuple[str, str], ...]  # (name the pod serves, documented name rows hold it under)
-    child: "Plan | None"
+    children: tuple[tuple[int, "Plan"], ...]
     version: int
     page_size: int
     only_data: bool
+    flags: tuple[str, ...]  # served names of boolean attributes, rendered "Y"/"N" when flag_format is "yn"
 
     @classmethod
     def of(
@@ -55,12 +58,18 @@ class Plan:
         version: int,
         page_size: int,
         only_data: bool,
+        flag_format: FlagFormat,
     ) -> "Plan":
-        child = next((child for child in schema.children if child.name in expand), None)
-        below = None
-        if child is not None:
-            below = cls.of(child, attributes, expand[child.name], version, page_size, only_data)
-        return cls(schema, attributes[schema.name], below, version, page_size, only_data)
+        children = tuple(
+            (position, cls.of(child, attributes, expand[child.name], version, page_size, only_data, flag_format))
+            for position, child in enumerate(schema.children)
+            if child.name in expand
+        )
+        served = attributes[schema.name]
+        flags = ()
+        if flag_format == "yn":
+            flags = tuple(name for name, documented in served if schema.attributes[documented] == "boolean")
+        return cls(schema, served, children, version, page_size, only_data, flags)
 
 
 @cache
@@ -82,10 +91,12 @@ def collection_links(name: str, href: str) -> RawJSON:
 def render_item(plan: Plan, row: Row, href: str) -> dict[str, Any]:
     attrs = row.attrs
     body: dict[str, Any] = {served: attrs[name] for served, name in plan.attributes if name in attrs}
-    child = plan.child
-    if child is not None:
+    for flag in plan.flags:
+        if isinstance(body.get(flag), bool):
+            body[flag] = "Y" if body[flag] else "N"
+    for position, child in plan.children:
         name = child.schema.name
-        body[name] = _inline_children(child, row.children, f"{href}/child/{name}")
+        body[name] = _inline_children(child, row.children[position], f"{href}/child/{name}")
     if not plan.only_data:
         body["links"] = RawJSON(_links_template(plan.schema.name) % {"href": href})
     return body
@@ -94,17 +105,17 @@ def render_item(plan: Plan, row: Row, href: str) -> dict[str, Any]:
 def _inline_children(plan: Plan, rows: tuple[Row, ...], href: str) -> Any:
     """Expanded children, in key order (the order their ids were given). Framework v3 made them paged
     collections of the framework's page size; before that they were plain arrays of every child."""
-    name = plan.schema.name
+    schema = plan.schema
     if plan.version < 3:
-        return [render_item(plan, row, f"{href}/{uniq_id(name, row.key)}") for row in rows]
+        return [render_item(plan, row, f"{href}/{path_key(schema, row.key)}") for row in rows]
     page = rows[: plan.page_size]
     return {
-        "items": [render_item(plan, row, f"{href}/{uniq_id(name, row.key)}") for row in page],
+        "items": [render_item(plan, row, f"{href}/{path_key(schema, row.key)}") for row in page],
         "count": len(page),
         "hasMore": len(rows) > len(page),
         "limit": plan.page_size,
         "offset": 0,
-        "links": collection_links(name, href),
+        "links": collection_links(schema.name, href),
     }
 
 

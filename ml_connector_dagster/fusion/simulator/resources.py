@@ -1,5 +1,6 @@
-"""The fscmRestApi resource tree: purchaseOrders → lines → schedules → distributions as collections, items
-and describe documents, with the framework's paging, ordering, filtering and shaping parameters."""
+"""The fscmRestApi resource tree: every top-level resource of schema.py and its children as collections, items
+and describe documents, with the framework's paging, ordering, filtering and shaping parameters. One code path
+serves them all; only what the schema says differs (key, addressing, change time, children)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,13 +10,14 @@ from typing import Any, Literal
 from starlette.datastructures import QueryParams
 
 from ml_connector_dagster.fusion.simulator.errors import SimError
-from ml_connector_dagster.fusion.simulator.pages import Page, read_headers, read_rows
+from ml_connector_dagster.fusion.simulator.pages import Page, read_indexed, read_rows
 from ml_connector_dagster.fusion.simulator.query import Filter, QueryContext, compile_filter, parse_order_by
 from ml_connector_dagster.fusion.simulator.render import Plan, Tree, collection_links, render_item
-from ml_connector_dagster.fusion.simulator.rows import Row, key_of_uniq_id
-from ml_connector_dagster.fusion.simulator.schema import PURCHASE_ORDERS, SCHEMAS, PodAttribute, ResourceSchema
+from ml_connector_dagster.fusion.simulator.rows import Row, key_of_path, path_key
+from ml_connector_dagster.fusion.simulator.schema import SCHEMAS, TOP_LEVEL, PodAttribute, ResourceSchema, subtree
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings
-from ml_connector_dagster.fusion.simulator.store import PurchaseOrderStore
+from ml_connector_dagster.fusion.simulator.store import PodStore
+from ml_connector_dagster.fusion.simulator.tables import Table
 
 API_VERSION = "11.13.18.05"
 RESOURCES_PATH = "/fscmRestApi/resources"
@@ -30,6 +32,7 @@ class Served:
     body: Any
     media_type: str
     kind: ServedKind
+    resource: str = ""  # the top-level resource a collection belongs to
 
 
 def not_found(what: str) -> SimError:
@@ -39,25 +42,29 @@ def not_found(what: str) -> SimError:
 class ResourceTree:
     """Answers GETs below /fscmRestApi/resources/11.13.18.05; the caller holds the store's lock."""
 
-    def __init__(self, settings: FusionSimSettings, store: PurchaseOrderStore) -> None:
+    def __init__(self, settings: FusionSimSettings, store: PodStore) -> None:
         self.settings = settings
         self.store = store
-        # Headers the `edits_during_read` knob has edited: each is edited once, as a user would.
-        self._edited: set[int] = set()
+        # Rows the `edits_during_read` knob has edited, by resource: each is edited once, as a user would.
+        self._edited: set[tuple[str, int]] = set()
 
     def serve(self, segments: list[str], base: str, params: QueryParams, version: int) -> Served:
-        """Walks purchaseOrders/{key}/child/lines/{key}/… to a collection, an item, or a describe."""
-        schema = PURCHASE_ORDERS
-        if segments[0] != schema.name:
+        """Walks <resource>/{key}/child/<child>/{key}/… to a collection, an item, or a describe."""
+        top = TOP_LEVEL.get(segments[0])
+        if top is None:
             raise not_found("/".join(segments))
+        schema, table = top, self.store.tables[top.name]
         href = f"{base}{RESOURCES_PATH}/{API_VERSION}/{schema.name}"
         parent: Row | None = None
         rest = segments[1:]
         while rest:
             if rest == ["describe"]:
                 return Served({"Resources": {schema.name: self._describe(schema)}}, DESCRIBE_MEDIA_TYPE, "describe")
-            row = self._find(schema, parent, rest[0])
-            href = f"{href}/{rest[0]}"
+            row = table.find(rest[0]) if parent is None else _child_row(schema, parent, rest[0])
+            if row is None:
+                raise not_found(rest[0])
+            # Items are named by their key in links, whichever way the request named them (a ValueSetCode).
+            href = f"{href}/{path_key(schema, row.key)}"
             if len(rest) == 1:
                 return Served(render_item(self._plan(params, version, schema), row, href), ITEM_MEDIA_TYPE, "item")
             child = schema.child(rest[2]) if len(rest) >= 3 and rest[1] == "child" else None
@@ -65,34 +72,27 @@ class ResourceTree:
                 raise not_found("/".join(rest[1:3]))
             schema, parent, href, rest = child, row, f"{href}/child/{child.name}", rest[3:]
         if parent is None:
-            return Served(self._headers(href, params, version), COLLECTION_MEDIA_TYPE, "collection")
-        body = self._collection(schema, parent.children, href, params, version)
-        return Served(body, COLLECTION_MEDIA_TYPE, "child_collection")
+            return Served(self._top_level(table, href, params, version), COLLECTION_MEDIA_TYPE, "collection", top.name)
+        rows = parent.children[SCHEMAS[parent.resource].position(schema)]
+        body = self._collection(schema, rows, href, params, version)
+        return Served(body, COLLECTION_MEDIA_TYPE, "child_collection", top.name)
 
-    def _find(self, schema: ResourceSchema, parent: Row | None, text: str) -> Row:
-        key = key_of_uniq_id(schema.name, text)
-        row = None
-        if key is not None and parent is None:
-            row = self.store.header(key)
-        elif key is not None and parent is not None:
-            row = next((row for row in parent.children if row.key == key), None)
-        if row is None:
-            raise not_found(text)
-        return row
-
-    def _headers(self, href: str, params: QueryParams, version: int) -> dict[str, Any]:
-        schema = PURCHASE_ORDERS
+    def _top_level(self, table: Table, href: str, params: QueryParams, version: int) -> dict[str, Any]:
+        schema = table.schema
         plan, limit, offset, order, compiled = self._request(schema, params, version)
+        with_total = _wants_total(params)
         if "finder" in params:
-            found = self.store.header(_primary_key_finder(params["finder"], schema))
+            found = table.get(_primary_key_finder(params["finder"], schema))
             rows = [] if found is None else [found]
-            page = read_rows(rows, compiled, order, schema.attributes, limit, offset, _wants_total(params))
+            page = read_rows(rows, compiled, order, schema.attributes, limit, offset, with_total)
+        elif table.index is not None:
+            index, index_order = table.index, table.index_order
+            page = read_indexed(index, index_order, compiled, order, schema.attributes, limit, offset, with_total)
         else:
-            index = self.store.index
-            page = read_headers(index, compiled, order, schema.attributes, limit, offset, _wants_total(params))
+            page = read_rows(table.rows(), compiled, order, schema.attributes, limit, offset, with_total)
         body = self._envelope(plan, page, href, limit, offset)
-        if compiled is not None and self.settings.edits_during_read:
-            self._edit_after_read(page.rows)
+        if compiled is not None and table.index is not None and self.settings.edits_during_read:
+            self._edit_after_read(schema.name, page.rows)
         return body
 
     def _collection(
@@ -101,7 +101,7 @@ class ResourceTree:
         plan, limit, offset, order, compiled = self._request(schema, params, version)
         if "finder" in params:
             key = _primary_key_finder(params["finder"], schema)
-            rows = [row for row in rows if row.key == key]
+            rows = [row for row in rows if row.attrs.get(schema.key) == key]
         page = read_rows(rows, compiled, order, schema.attributes, limit, offset, _wants_total(params))
         return self._envelope(plan, page, href, limit, offset)
 
@@ -116,13 +116,13 @@ class ResourceTree:
         compiled = None
         if params.get("q"):
             forms = frozenset(self.settings.accepted_datetime_forms)
-            context = QueryContext(served, self._not_queryable(schema), forms, "LastUpdateDate")
+            context = QueryContext(served, self._not_queryable(schema), forms, schema.changed)
             compiled = compile_filter(params["q"], version, context)
         return plan, limit, offset, order, compiled
 
     def _envelope(self, plan: Plan, page: Page, href: str, limit: int, offset: int) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "items": [render_item(plan, row, f"{href}/{row.uniq_id}") for row in page.rows],
+            "items": [render_item(plan, row, f"{href}/{path_key(plan.schema, row.key)}") for row in page.rows],
             "count": len(page.rows),
             "hasMore": page.has_more,
             "limit": limit,
@@ -134,17 +134,20 @@ class ResourceTree:
             body["totalResults"] = page.total
         return body
 
-    def _edit_after_read(self, rows: list[Row]) -> None:
-        """Users editing orders of the page just served: the edited rows leave a window being read."""
+    def _edit_after_read(self, resource: str, rows: list[Row]) -> None:
+        """Users editing records of the page just served: the edited rows leave a window being read."""
         now = datetime.now(UTC)
-        for row in [row for row in rows if row.key not in self._edited][: self.settings.edits_during_read]:
-            self._edited.add(row.key)
-            self.store.touch(row.key, now)
+        unedited = [row for row in rows if (resource, row.key) not in self._edited]
+        for row in unedited[: self.settings.edits_during_read]:
+            self._edited.add((resource, row.key))
+            self.store.touch(resource, row.key, now)
 
     def _plan(self, params: QueryParams, version: int, schema: ResourceSchema) -> Plan:
         present = {
-            resource: tuple((served, attribute.documented) for served, attribute in self._served(described).items())
-            for resource, described in SCHEMAS.items()
+            described.name: tuple(
+                (served, attribute.documented) for served, attribute in self._served(described).items()
+            )
+            for described in subtree(schema)
         }
         if params.get("fields"):
             if params.get("expand"):
@@ -156,7 +159,8 @@ class ResourceTree:
             present[schema.name] = tuple(pair for pair in present[schema.name] if pair[0] in fields)
         only_data = params.get("onlyData", "").lower() == "true"
         expand = _expand_tree(params["expand"], schema) if params.get("expand") else {}
-        return Plan.of(schema, present, expand, version, self.settings.default_limit, only_data)
+        flag_format = self.settings.flag_format
+        return Plan.of(schema, present, expand, version, self.settings.default_limit, only_data, flag_format)
 
     def _served(self, schema: ResourceSchema) -> dict[str, PodAttribute]:
         """The attributes this pod serves for a resource, by the names it serves them under, in schema order."""
@@ -177,11 +181,21 @@ class ResourceTree:
         return {
             "key": self.settings.renamed_attributes.get(schema.name, {}).get(schema.key, schema.key),
             "attributes": [
-                {"name": served, "type": attribute.kind, "queryable": served not in not_queryable}
+                {"name": served, "type": self._described_type(attribute), "queryable": served not in not_queryable}
                 for served, attribute in self._served(schema).items()
             ],
             "children": {child.name: self._describe(child) for child in schema.children},
         }
+
+    def _described_type(self, attribute: PodAttribute) -> str:
+        # "Y"/"N" flags are strings to a client reading describe.
+        return "string" if attribute.kind == "boolean" and self.settings.flag_format == "yn" else attribute.kind
+
+
+def _child_row(schema: ResourceSchema, parent: Row, segment: str) -> Row | None:
+    key = key_of_path(schema, segment)
+    rows = parent.children[SCHEMAS[parent.resource].position(schema)]
+    return None if key is None else next((row for row in rows if row.key == key), None)
 
 
 def _wants_total(params: QueryParams) -> bool:

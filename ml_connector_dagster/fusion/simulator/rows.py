@@ -1,13 +1,13 @@
-"""Items as the pod stores them: attribute values as the JSON carries them, an opaque key, child collections."""
+"""Items as the pod stores them: attribute values as the JSON carries them, a key, child collections."""
 
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from ml_connector_dagster.fusion.simulator.schema import SCHEMAS
+from ml_connector_dagster.fusion.simulator.schema import SCHEMAS, ResourceSchema
 
-Value = int | str | Decimal | None
+Value = int | str | Decimal | bool | None
 
 # Shaped like Oracle's serialized keys (a fixed header, then hex), yet not buildable from the id: the id is
 # masked and followed by a keyed mix of it, so clients must take keys from `self` links or the PrimaryKey finder.
@@ -42,19 +42,28 @@ def key_of_uniq_id(resource: str, text: str) -> int | None:
     return key if uniq_id(resource, key) == text else None
 
 
+def path_key(schema: ResourceSchema, key: int) -> str:
+    """The path segment naming an item: its opaque UniqID, or its plain numeric key."""
+    return uniq_id(schema.name, key) if schema.addressing == "uniq" else str(key)
+
+
+def key_of_path(schema: ResourceSchema, text: str) -> int | None:
+    """The id a path segment names, or None when it names no item this pod could have."""
+    if schema.addressing == "uniq":
+        return key_of_uniq_id(schema.name, text)
+    return int(text) if text.isdigit() else None
+
+
 def format_timestamp(moment: datetime, millis: bool = True) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds" if millis else "seconds")
 
 
 class Row(NamedTuple):
-    """One item of `resource`: `key` is its primary key value, `attrs` what its JSON carries, `children` the
-    rows of its resource's child collection (each resource has at most one, in key order)."""
+    """One item of `resource`: `key` is its id (the one its path and UniqID are made from), `attrs` what its
+    JSON carries, `children` the rows of each child collection of its schema, in schema order, each in key
+    order."""
 
     resource: str
     key: int
     attrs: dict[str, Value]
-    children: tuple["Row", ...] = ()
-
-    @property
-    def uniq_id(self) -> str:
-        return uniq_id(self.resource, self.key)
+    children: tuple[tuple["Row", ...], ...] = ()

@@ -1,10 +1,14 @@
-"""The attributes the simulated pod serves per resource, named as Oracle documents them in the Procurement REST
-guide (fapra): purchaseOrders → lines → schedules → distributions."""
+"""The resources the simulated pod serves and their attributes, named as Oracle documents them (Procurement
+"fapra" and Financials "farfa" REST guides): each top-level resource is described once here, and every code
+path (paging, q, orderBy, expand, fields, describe, links) works from these descriptions."""
 
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-AttrType = Literal["integer", "number", "string", "datetime", "date"]
+AttrType = Literal["integer", "number", "string", "datetime", "date", "boolean"]
+# How an item is named in its URL: an opaque hash clients must not build (purchase orders, invoices), or its
+# plain numeric key (suppliers, the LOV, value sets).
+Addressing = Literal["uniq", "numeric"]
 
 
 class PodAttribute(NamedTuple):
@@ -21,9 +25,18 @@ class ResourceSchema:
     key: str
     attributes: dict[str, AttrType]
     children: tuple["ResourceSchema", ...] = ()
+    addressing: Addressing = "uniq"
+    # The change-time attribute a top-level resource is indexed and windowed by; None: read whole.
+    changed: str | None = None
+    # A second attribute the item's path segment may name it by (valueSets/{ValueSetCode}).
+    alternate_key: str | None = None
 
     def child(self, name: str) -> "ResourceSchema | None":
         return next((child for child in self.children if child.name == name), None)
+
+    def position(self, child: "ResourceSchema") -> int:
+        """Where a child's rows are among a row's child collections."""
+        return self.children.index(child)
 
 
 DISTRIBUTIONS = ResourceSchema(
@@ -84,7 +97,152 @@ PURCHASE_ORDERS = ResourceSchema(
         "LastUpdateDate": "datetime",
     },
     (LINES,),
+    changed="LastUpdateDate",
 )
-SCHEMAS: dict[str, ResourceSchema] = {
-    schema.name: schema for schema in (PURCHASE_ORDERS, LINES, SCHEDULES, DISTRIBUTIONS)
+
+SITES = ResourceSchema(
+    "sites",
+    "SupplierSiteId",
+    {
+        "SupplierSiteId": "integer",
+        "SupplierSite": "string",
+        "ProcurementBU": "string",
+        "SupplierAddressId": "integer",
+        "InactiveDate": "date",
+    },
+    addressing="numeric",
+)
+ADDRESSES = ResourceSchema(
+    "addresses",
+    "SupplierAddressId",
+    {
+        "SupplierAddressId": "integer",
+        "AddressName": "string",
+        "AddressLine1": "string",
+        "AddressLine2": "string",
+        "City": "string",
+        "State": "string",
+        "PostalCode": "string",
+        "Country": "string",
+    },
+    addressing="numeric",
+)
+SUPPLIERS = ResourceSchema(
+    "suppliers",
+    "SupplierId",
+    {
+        "SupplierId": "integer",
+        "SupplierNumber": "string",
+        "Supplier": "string",
+        "Status": "string",
+        "DUNSNumber": "string",
+        "TaxOrganizationType": "string",
+        "CreationDate": "datetime",
+        "LastUpdateDate": "datetime",
+    },
+    (SITES, ADDRESSES),
+    addressing="numeric",
+    changed="LastUpdateDate",
+)
+
+INVOICE_DISTRIBUTIONS = ResourceSchema(
+    "invoiceDistributions",
+    "InvoiceDistributionId",
+    {
+        "InvoiceDistributionId": "integer",
+        "DistributionLineNumber": "integer",
+        "DistributionAmount": "number",
+        "DistributionCombination": "string",
+    },
+)
+# Lines have no id of their own in the documented attributes: their rows carry a hidden one for the opaque
+# key, and LineNumber is the key clients see (describe, PrimaryKey finder).
+INVOICE_LINES = ResourceSchema(
+    "invoiceLines",
+    "LineNumber",
+    {
+        "LineNumber": "integer",
+        "LineType": "string",
+        "LineAmount": "number",
+        "Quantity": "number",
+        "UnitPrice": "number",
+        "Description": "string",
+        "PurchaseOrderNumber": "string",
+        "PurchaseOrderLineNumber": "integer",
+        "PurchaseOrderScheduleLineNumber": "integer",
+    },
+    (INVOICE_DISTRIBUTIONS,),
+)
+INVOICES = ResourceSchema(
+    "invoices",
+    "InvoiceId",
+    {
+        "InvoiceId": "integer",
+        "InvoiceNumber": "string",
+        "InvoiceCurrency": "string",
+        "InvoiceAmount": "number",
+        "InvoiceDate": "date",
+        "BusinessUnit": "string",
+        "Supplier": "string",
+        "SupplierNumber": "string",
+        "SupplierSite": "string",
+        "InvoiceType": "string",
+        "ValidationStatus": "string",
+        "CanceledFlag": "boolean",
+        "CreationDate": "datetime",
+        "LastUpdateDate": "datetime",
+    },
+    (INVOICE_LINES,),
+    changed="LastUpdateDate",
+)
+
+# Segment names are ours (the reference does not document the LOV's): clients take them as a setting.
+SEGMENTS = tuple(f"_SEGMENT{number}" for number in range(1, 7))
+ACCOUNT_COMBINATIONS = ResourceSchema(
+    "accountCombinationsLOV",
+    "_CODE_COMBINATION_ID",
+    {
+        "_CODE_COMBINATION_ID": "integer",
+        "_CHART_OF_ACCOUNTS_ID": "integer",
+        "EnabledFlag": "boolean",
+        "AccountType": "string",
+        "StartDateActive": "date",
+        "EndDateActive": "date",
+        **dict.fromkeys(SEGMENTS, "string"),
+    },
+    addressing="numeric",
+)
+
+VALUES = ResourceSchema(
+    "values",
+    "ValueId",
+    {
+        "ValueId": "integer",
+        "Value": "string",
+        "Description": "string",
+        "EnabledFlag": "boolean",
+        "StartDateActive": "date",
+        "EndDateActive": "date",
+    },
+    addressing="numeric",
+)
+VALUE_SETS = ResourceSchema(
+    "valueSets",
+    "ValueSetId",
+    {"ValueSetId": "integer", "ValueSetCode": "string", "Description": "string"},
+    (VALUES,),
+    addressing="numeric",
+    alternate_key="ValueSetCode",
+)
+
+TOP_LEVEL: dict[str, ResourceSchema] = {
+    schema.name: schema for schema in (PURCHASE_ORDERS, SUPPLIERS, INVOICES, ACCOUNT_COMBINATIONS, VALUE_SETS)
 }
+
+
+def subtree(schema: ResourceSchema) -> list[ResourceSchema]:
+    """The schema and every schema below it, parents first."""
+    return [schema, *(below for child in schema.children for below in subtree(child))]
+
+
+SCHEMAS: dict[str, ResourceSchema] = {schema.name: schema for top in TOP_LEVEL.values() for schema in subtree(top)}

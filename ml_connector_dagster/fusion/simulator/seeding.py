@@ -1,6 +1,6 @@
-"""Deterministic purchase orders for the simulated pod: realistic values, amounts that add up at every level."""
+"""Deterministic purchase orders for the simulated pod: realistic values, amounts that add up at every level;
+and what every seeder shares (ids, random draws, change times, malformations)."""
 
-import hashlib
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -8,39 +8,16 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TypeVar
 
+from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, BUSINESS_UNITS, CHARGE_ACCOUNTS
 from ml_connector_dagster.fusion.simulator.rows import Row, Value, format_timestamp
 from ml_connector_dagster.fusion.simulator.schema import DISTRIBUTIONS, LINES, PURCHASE_ORDERS, SCHEDULES
 
 T = TypeVar("T")
 
-_SUPPLIERS = (
-    ("Lee Supplies", 300100009441125, "LEE US1"),
-    ("Advanced Network Devices", 300100009441287, "FRESNO"),
-    ("Grainger Industrial Supply", 300100010527341, "CHICAGO"),
-    ("CDW Corporation", 300100010527562, "VERNON HILLS"),
-    ("Fastenal Company", 300100011208815, "WINONA"),
-    ("Staples Business Advantage", 300100011208943, "FRAMINGHAM"),
-    ("Siemens AG", 300100012360120, "MUNICH"),
-    ("Bosch Rexroth AG", 300100012360377, "LOHR"),
-    ("Rexel UK Ltd", 300100013074462, "LONDON"),
-    ("Wesco Distribution Canada", 300100013074508, "TORONTO"),
-    ("Bunzl Australasia", 300100014112739, "SYDNEY"),
-    ("Misumi Corporation", 300100014112901, "TOKYO"),
-)
-# (business unit, currency, order number prefix, ledger company segment)
-_BUSINESS_UNITS = (
-    ("US1 Business Unit", "USD", "US", "101"),
-    ("US1 Business Unit", "USD", "US", "101"),
-    ("UK Business Unit", "GBP", "UK", "201"),
-    ("DE Business Unit", "EUR", "DE", "301"),
-    ("Canada Business Unit", "CAD", "CA", "401"),
-    ("AU Business Unit", "AUD", "AU", "501"),
-    ("JP Business Unit", "JPY", "JP", "601"),
-)
 _BUYERS = ("Calvin Roth", "Jessica Martinez", "Clare Jones", "Hiroshi Tanaka", "Emma Schmidt", "Olivia Brown")
 _STATUSES = ("OPEN",) * 6 + ("CLOSED", "CLOSED FOR RECEIVING", "PENDING APPROVAL", "INCOMPLETE", "CANCELED")
 # (description, UOM, lowest and highest unit price in cents)
-_ITEMS = (
+ITEMS = (
     ("Laptop computer 14in 16GB", "Ea", 80000, 220000),
     ("Ergonomic office chair", "Ea", 15000, 65000),
     ("Copy paper A4 80gsm", "Box", 2500, 4900),
@@ -51,12 +28,17 @@ _ITEMS = (
     ("Hex bolts M8 x 40 zinc", "Box", 1200, 3800),
 )
 _PURPOSES = ("Quarterly replenishment", "Plant maintenance", "IT refresh", "New site fit-out", "Project Atlas")
-_ACCOUNTS = ("60510", "61120", "62300", "14100")
-_COST_CENTERS = ("10", "20", "30", "40")
-# Applied in turn to the malformed orders of a seed; CurrencyCode is removed outright (a required attribute
-# that is absent, not null).
-MALFORMATIONS: tuple[tuple[str, Value], ...] = (
-    ("CurrencyCode", None),
+
+
+class Absent:
+    """Marks a malformation that removes a required attribute outright: absent, not null."""
+
+
+ABSENT = Absent()
+Malformation = tuple[str, Value | Absent]
+# Applied in turn to the malformed orders of a seed.
+MALFORMATIONS: tuple[Malformation, ...] = (
+    ("CurrencyCode", ABSENT),
     ("Supplier", None),
     ("CreationDate", "2026-13-45T99:00:00+00:00"),
     ("Total", "twelve hundred"),
@@ -68,6 +50,14 @@ _FIRST_IDS = {
     "LineLocationId": 300100187390447,
     "PODistributionId": 300100187512980,
     "OrderNumber": 164532,
+    "SupplierId": 300100015000000,
+    "SupplierNumber": 1013,
+    "SupplierSiteId": 300100015100000,
+    "SupplierAddressId": 300100015200000,
+    "InvoiceId": 300100190000000,
+    "InvoiceNumber": 508001,
+    "InvoiceLineKey": 300100190500000,
+    "InvoiceDistributionId": 300100191000000,
 }
 
 
@@ -76,25 +66,12 @@ def money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _account_id(account: str) -> int:
-    return 300100001000000 + int(hashlib.sha256(account.encode()).hexdigest()[:8], 16) % 10**8
-
-
-# Per ledger company segment: every (charge account, its code combination id) orders are charged to.
-_CHARGE_ACCOUNTS = {
-    company: tuple(
-        (f"{company}.{center}.{natural}.120.000.000", _account_id(f"{company}.{center}.{natural}.120.000.000"))
-        for center in _COST_CENTERS
-        for natural in _ACCOUNTS
-    )
-    for _, _, _, company in _BUSINESS_UNITS
-}
 # Quantities are whole units of at most 120 per line; one shared Decimal each.
-_QUANTITIES = tuple(Decimal(units) for units in range(121))
+QUANTITIES = tuple(Decimal(units) for units in range(121))
 
 
 @lru_cache(maxsize=1024)
-def _iso_day(ordinal: int) -> str:
+def iso_day(ordinal: int) -> str:
     return date.fromordinal(ordinal).isoformat()
 
 
@@ -110,13 +87,23 @@ class IdSequence:
         return value
 
 
-class Seeder:
-    """Builds purchase orders from one random stream. `random()` alone is drawn (fast, and reproducible)."""
+def malform(rows: Sequence[Row], positions: Sequence[int], malformations: Sequence[Malformation]) -> None:
+    """Breaks one required attribute of each row at `positions`, applying `malformations` in turn."""
+    for cycle, position in enumerate(sorted(positions)):
+        name, value = malformations[cycle % len(malformations)]
+        attrs = rows[position].attrs
+        if isinstance(value, Absent):
+            del attrs[name]
+        else:
+            attrs[name] = value
 
-    def __init__(self, rng: random.Random, ids: IdSequence, max_lines: int) -> None:
+
+class Draws:
+    """Values drawn from one random stream. `random()` alone is drawn (fast, and reproducible)."""
+
+    def __init__(self, rng: random.Random, ids: IdSequence) -> None:
         self._random = rng.random
         self._ids = ids
-        self._max_lines = max_lines
 
     def _between(self, low: int, high: int) -> int:
         return low + int(self._random() * (high - low + 1))
@@ -151,9 +138,17 @@ class Seeder:
             moments.append(whole_second if self._random() < 0.5 and whole_second < end else moment)
         return moments
 
+
+class Seeder(Draws):
+    """Builds purchase orders."""
+
+    def __init__(self, rng: random.Random, ids: IdSequence, max_lines: int) -> None:
+        super().__init__(rng, ids)
+        self._max_lines = max_lines
+
     def purchase_order(self, updated: datetime) -> Row:
-        bu, currency, prefix, company = self._pick(_BUSINESS_UNITS)
-        supplier, supplier_id, site = self._pick(_SUPPLIERS)
+        bu, currency, prefix, company = self._pick(BUSINESS_UNITS)
+        supplier, supplier_id, site, _, _ = self._pick(BASE_SUPPLIERS)
         po_id = self._ids.take("POHeaderId", self._between(1, 9))
         lines, total = [], 0
         day = updated.toordinal()
@@ -178,13 +173,13 @@ class Seeder:
             "CreationDate": format_timestamp(created, millis=self._random() < 0.5),
             "LastUpdateDate": format_timestamp(updated, millis=updated.microsecond != 0),
         }
-        return Row(PURCHASE_ORDERS.name, po_id, attrs, tuple(lines))
+        return Row(PURCHASE_ORDERS.name, po_id, attrs, (tuple(lines),))
 
     def _line(self, number: int, company: str, day: int) -> tuple[Row, int]:
-        description, uom, low, high = self._pick(_ITEMS)
+        description, uom, low, high = self._pick(ITEMS)
         price = self._between(low, high)
         quantity = self._between(1, 120)
-        accounts = _CHARGE_ACCOUNTS[company]
+        accounts = CHARGE_ACCOUNTS[company]
         schedules = []
         for schedule_number, part in enumerate(self._halves(quantity), start=1):
             distributions = []
@@ -194,7 +189,7 @@ class Seeder:
                 attrs: dict[str, Value] = {
                     "PODistributionId": distribution_id,
                     "DistributionNumber": distribution_number,
-                    "Quantity": _QUANTITIES[share],
+                    "Quantity": QUANTITIES[share],
                     "Amount": money(share * price),
                     "POChargeAccountId": account_id,
                     "POChargeAccount": account,
@@ -204,19 +199,19 @@ class Seeder:
             attrs = {
                 "LineLocationId": location_id,
                 "ScheduleNumber": schedule_number,
-                "Quantity": _QUANTITIES[part],
+                "Quantity": QUANTITIES[part],
                 "Amount": money(part * price),
-                "RequestedDeliveryDate": _iso_day(day + self._between(7, 90)),
+                "RequestedDeliveryDate": iso_day(day + self._between(7, 90)),
             }
-            schedules.append(Row(SCHEDULES.name, location_id, attrs, tuple(distributions)))
+            schedules.append(Row(SCHEDULES.name, location_id, attrs, (tuple(distributions),)))
         line_id = self._ids.take("POLineId")
         attrs = {
             "POLineId": line_id,
             "LineNumber": number,
             "Description": description,
-            "Quantity": _QUANTITIES[quantity],
+            "Quantity": QUANTITIES[quantity],
             "Price": money(price),
             "UOM": uom,
             "Amount": money(quantity * price),
         }
-        return Row(LINES.name, line_id, attrs, tuple(schedules)), quantity * price
+        return Row(LINES.name, line_id, attrs, (tuple(schedules),)), quantity * price

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ml_connector_dagster.fusion.simulator.schema import SCHEMAS
 
 DatetimeForm = Literal["offset", "z", "naive"]
+FlagFormat = Literal["boolean", "yn"]
 
 
 class FusionSimSettings(BaseModel):
@@ -17,7 +18,8 @@ class FusionSimSettings(BaseModel):
     # HTTP Basic works for local (non-SSO) users only; these are the pod's local users.
     basic_users: dict[str, str] = {"integration.user": "Welcome1"}
     token_expires_in: int = Field(default=3600, ge=1)
-    # [unverified] whether purchaseOrders lets clients filter on LastUpdateDate.
+    # [unverified] whether the windowed resources (purchaseOrders, suppliers, invoices) let clients filter on
+    # LastUpdateDate.
     last_update_date_queryable: bool = True
     # [unverified] which datetime literal forms `q` accepts: "+00:00" offset, "Z", or zone-less.
     accepted_datetime_forms: list[DatetimeForm] = ["offset", "z"]
@@ -30,9 +32,13 @@ class FusionSimSettings(BaseModel):
     # Resource name → {documented attribute: the name this pod serves it under}, in items, describe and queries;
     # the documented name is then unknown to the pod.
     renamed_attributes: dict[str, dict[str, str]] = {}
-    # After each page of a purchaseOrders read filtered by `q`, this many rows of that page (never the same row
-    # twice) are edited, their LastUpdateDate moved to now: users changing orders while a window is paged.
+    # After each page of a windowed resource's read filtered by `q`, this many rows of that page (never the same
+    # row twice) are edited, their LastUpdateDate moved to now: users changing records while a window is paged.
     edits_during_read: int = Field(default=0, ge=0)
+    # [seen] flags (CanceledFlag, EnabledFlag) come back as JSON booleans or as "Y"/"N" depending on the resource.
+    flag_format: FlagFormat = "boolean"
+    # The code of the value set holding the cost-center segment's values (chart of accounts configuration).
+    cost_center_value_set: str = Field(default="CORP_COST_CENTER", min_length=1)
 
     @model_validator(mode="after")
     def _attributes_exist(self) -> Self:
@@ -44,6 +50,9 @@ class FusionSimSettings(BaseModel):
                 unknown = sorted(set(names) - set(SCHEMAS[resource].attributes))
                 if unknown:
                     raise ValueError(f"{setting}: {resource} has no attributes {unknown}")
+        for resource, names in self.missing_attributes.items():
+            if SCHEMAS[resource].key in names:
+                raise ValueError(f"missing_attributes: {resource} cannot lack its key {SCHEMAS[resource].key}")
         return self
 
 

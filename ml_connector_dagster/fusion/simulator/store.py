@@ -1,21 +1,36 @@
-"""Every purchase order of the pod, indexed by change time; seeding, and edits as a user would make them."""
+"""Every record of the pod, a table per top-level resource: reference data from construction, seeding, and
+edits as a user would make them."""
 
 import gc
 import random
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from pydantic import BaseModel
 
-from ml_connector_dagster.fusion.simulator.index import ChangeIndex, index_key
+from ml_connector_dagster.fusion.simulator.edits import EDITS
+from ml_connector_dagster.fusion.simulator.invoice_seeding import (
+    INVOICE_MALFORMATIONS,
+    InvoiceSeeder,
+    charge_unmapped,
+    orders_by_supplier,
+)
+from ml_connector_dagster.fusion.simulator.reference import account_combinations, base_suppliers, value_sets
 from ml_connector_dagster.fusion.simulator.rows import Row, format_timestamp
-from ml_connector_dagster.fusion.simulator.seeding import MALFORMATIONS, IdSequence, Seeder, money
+from ml_connector_dagster.fusion.simulator.schema import (
+    ACCOUNT_COMBINATIONS,
+    INVOICES,
+    PURCHASE_ORDERS,
+    SUPPLIERS,
+    TOP_LEVEL,
+    VALUE_SETS,
+)
+from ml_connector_dagster.fusion.simulator.seeding import MALFORMATIONS, IdSequence, Seeder, malform
+from ml_connector_dagster.fusion.simulator.supplier_seeding import SUPPLIER_MALFORMATIONS, SupplierSeeder
+from ml_connector_dagster.fusion.simulator.tables import Table
 
-_REVISION = re.compile(r" \(rev (\d+)\)$")
 # A pod this large holds millions of objects the cycle collector would scan on every full collection (about a
 # second each, in the middle of serving a page). The rows hold no reference cycles, so from this size on they
 # are moved out of its sight with gc.freeze(); reference counting still frees them with the simulator.
@@ -41,75 +56,167 @@ class SeedSummary(BaseModel):
     last_update: datetime
 
 
-def _cents(amount: Decimal) -> int:
-    return int(amount.scaleb(2))
+class SupplierSeedSummary(SeedSummary):
+    # The base suppliers stamped into the window on the first supplier seed.
+    restamped: int
 
 
-class PurchaseOrderStore:
+class InvoiceSeedSummary(SeedSummary):
+    unmapped: int
+    canceled: int
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end - start < timedelta(milliseconds=1):
+        raise ValueError("end must be at least 1 ms after start")
+
+
+class PodStore:
     """One lock for everything: the server thread reads while tests seed and touch."""
 
-    def __init__(self) -> None:
+    def __init__(self, cost_center_value_set: str) -> None:
         self.lock = threading.RLock()
-        self.index = ChangeIndex()
-        self._by_id: dict[int, Row] = {}
+        self.tables = {name: Table(schema) for name, schema in TOP_LEVEL.items()}
         self._ids = IdSequence()
+        self._cost_center_value_set = cost_center_value_set
+        self._base_suppliers = base_suppliers()
+        self._base_restamped = False
+        self.tables[SUPPLIERS.name].add(self._base_suppliers)
+        self.tables[ACCOUNT_COMBINATIONS.name].add(account_combinations())
+        self.tables[VALUE_SETS.name].add(value_sets(cost_center_value_set))
 
-    def count(self) -> int:
+    def count(self, resource: str) -> int:
         with self.lock:
-            return len(self._by_id)
+            return len(self.tables[resource])
 
-    def header(self, po_header_id: int) -> Row | None:
-        return self._by_id.get(po_header_id)
-
-    def seed(
+    def seed_purchase_orders(
         self, count: int, start: datetime, end: datetime, malformed: int, seed: int, max_lines: int = 4
     ) -> SeedSummary:
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware")
-        if count < 1 or not 0 <= malformed <= count or end - start < timedelta(milliseconds=1) or max_lines < 1:
-            raise ValueError(
-                "need count >= 1, 0 <= malformed <= count, max_lines >= 1 and end at least 1 ms after start"
-            )
+        _check_window(start, end)
+        if count < 1 or not 0 <= malformed <= count or max_lines < 1:
+            raise ValueError("need count >= 1, 0 <= malformed <= count and max_lines >= 1")
         rng = random.Random(f"{seed}|{start.isoformat()}|{end.isoformat()}|{count}|{malformed}|{max_lines}")
-        bad = set(rng.sample(range(count), malformed))
+        bad = rng.sample(range(count), malformed)
         with self.lock, _collector_paused():
             seeder = Seeder(rng, self._ids, max_lines)
             moments = seeder.update_times(count, start, end)
             headers = [seeder.purchase_order(moment) for moment in moments]
-            for cycle, index in enumerate(sorted(bad)):
-                name, value = MALFORMATIONS[cycle % len(MALFORMATIONS)]
-                if name == "CurrencyCode":
-                    del headers[index].attrs[name]
-                else:
-                    headers[index].attrs[name] = value
-            self._by_id.update((header.key, header) for header in headers)
-            self.index.extend(headers)
-            if len(self._by_id) >= _FREEZE_FROM:
-                gc.freeze()
+            malform(headers, bad, MALFORMATIONS)
+            self._add(PURCHASE_ORDERS.name, headers)
         return SeedSummary(created=count, malformed=malformed, first_update=min(moments), last_update=max(moments))
 
-    def touch(self, po_header_id: int, at: datetime) -> datetime:
-        """Moves LastUpdateDate and changes what a target would see: Description and line 1's quantity."""
+    def seed_suppliers(
+        self, count: int, start: datetime, end: datetime, malformed: int, seed: int
+    ) -> SupplierSeedSummary:
+        _check_window(start, end)
+        if count < 0 or not 0 <= malformed <= count:
+            raise ValueError("need count >= 0 and 0 <= malformed <= count")
+        rng = random.Random(f"suppliers|{seed}|{start.isoformat()}|{end.isoformat()}|{count}|{malformed}")
+        with self.lock:
+            restamp = [] if self._base_restamped else self._base_suppliers
+            if count + len(restamp) == 0:
+                raise ValueError("nothing to seed: count is 0 and the base suppliers are already stamped")
+            table = self.tables[SUPPLIERS.name]
+            names = {str(row.attrs.get("Supplier")) for row in table.rows()}
+            seeder = SupplierSeeder(rng, self._ids, names)
+            moments = seeder.update_times(count + len(restamp), start, end)
+            # The base suppliers take instants spread over the window, the new ones the rest, in order.
+            base_slots = set(rng.sample(range(len(moments)), len(restamp)))
+            base_moments = [moment for slot, moment in enumerate(moments) if slot in base_slots]
+            suppliers = [seeder.supplier(moment) for slot, moment in enumerate(moments) if slot not in base_slots]
+            malform(suppliers, rng.sample(range(count), malformed), SUPPLIER_MALFORMATIONS)
+            for row, moment in zip(restamp, base_moments, strict=True):
+                table.restamp(row, format_timestamp(moment, millis=moment.microsecond != 0))
+            self._base_restamped = True
+            self._add(SUPPLIERS.name, suppliers)
+        return SupplierSeedSummary(
+            created=count,
+            malformed=malformed,
+            restamped=len(restamp),
+            first_update=min(moments),
+            last_update=max(moments),
+        )
+
+    def seed_invoices(
+        self,
+        count: int,
+        start: datetime,
+        end: datetime,
+        malformed: int,
+        unmapped: int,
+        canceled: int,
+        seed: int,
+        max_lines: int = 4,
+    ) -> InvoiceSeedSummary:
+        _check_window(start, end)
+        special = malformed + unmapped + canceled
+        if count < 1 or min(malformed, unmapped, canceled) < 0 or special > count or max_lines < 1:
+            raise ValueError("need count >= 1, max_lines >= 1 and malformed + unmapped + canceled <= count, each >= 0")
+        rng = random.Random(
+            f"invoices|{seed}|{start.isoformat()}|{end.isoformat()}|{count}|{malformed}|{unmapped}|{canceled}"
+            f"|{max_lines}"
+        )
+        # Disjoint: each special invoice is wrong in one way only, so a test can tell which path took it.
+        chosen = rng.sample(range(count), special)
+        bad, strays, voided = (
+            chosen[:malformed],
+            chosen[malformed : malformed + unmapped],
+            set(chosen[malformed + unmapped :]),
+        )
+        with self.lock, _collector_paused():
+            orders = orders_by_supplier(self.tables[PURCHASE_ORDERS.name].rows())
+            seeder = InvoiceSeeder(rng, self._ids, max_lines, orders)
+            moments = seeder.update_times(count, start, end)
+            invoices = [seeder.invoice(moment, position in voided) for position, moment in enumerate(moments)]
+            for position in strays:
+                charge_unmapped(invoices[position], rng)
+            malform(invoices, bad, INVOICE_MALFORMATIONS)
+            self._add(INVOICES.name, invoices)
+        return InvoiceSeedSummary(
+            created=count,
+            malformed=malformed,
+            unmapped=unmapped,
+            canceled=canceled,
+            first_update=min(moments),
+            last_update=max(moments),
+        )
+
+    def _add(self, resource: str, rows: list[Row]) -> None:
+        self.tables[resource].add(rows)
+        if sum(len(table) for table in self.tables.values()) >= _FREEZE_FROM:
+            gc.freeze()
+
+    def touch(self, resource: str, key: int, at: datetime) -> datetime:
+        """Edits a record as a user would (see edits.py) and moves its LastUpdateDate to `at`."""
         if at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
         stamp = format_timestamp(at)
         with self.lock:
-            header = self._by_id[po_header_id]
-            self.index.remove(index_key(header))
-            description = str(header.attrs.get("Description") or "")
-            match = _REVISION.search(description)
-            revision = int(match.group(1)) + 1 if match else 1
-            header.attrs["Description"] = f"{_REVISION.sub('', description)} (rev {revision})"
-            line = min(header.children, key=lambda row: int(str(row.attrs["LineNumber"])))
-            price = _cents(Decimal(str(line.attrs["Price"])))
-            schedule = line.children[-1]
-            # One more unit on the line, its last schedule and that schedule's last distribution keeps
-            # every level's Quantity and Amount adding up.
-            for row in (line, schedule, schedule.children[-1]):
-                row.attrs["Quantity"] = Decimal(str(row.attrs["Quantity"])) + 1
-                row.attrs["Amount"] = money(_cents(Decimal(str(row.attrs["Amount"]))) + price)
-            if isinstance(header.attrs.get("Total"), Decimal):
-                header.attrs["Total"] = money(sum(_cents(Decimal(str(row.attrs["Amount"]))) for row in header.children))
-            header.attrs["LastUpdateDate"] = stamp
-            self.index.insert(header)
+            table = self.tables[resource]
+            row = table.get(key)
+            if row is None:
+                raise KeyError(key)
+            EDITS[resource](row)
+            table.restamp(row, stamp)
         return datetime.fromisoformat(stamp)
+
+    def set_account_enabled(self, code_combination_id: int, enabled: bool) -> None:
+        with self.lock:
+            row = self.tables[ACCOUNT_COMBINATIONS.name].get(code_combination_id)
+            if row is None:
+                raise KeyError(code_combination_id)
+            row.attrs["EnabledFlag"] = enabled
+
+    def set_cost_center_enabled(self, value: str, enabled: bool) -> None:
+        with self.lock:
+            value_set = self.tables[VALUE_SETS.name].find(self._cost_center_value_set)
+            row = (
+                None
+                if value_set is None
+                else next((r for r in value_set.children[0] if r.attrs["Value"] == value), None)
+            )
+            if row is None:
+                raise KeyError(value)
+            row.attrs["EnabledFlag"] = enabled

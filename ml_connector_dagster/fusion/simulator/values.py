@@ -49,11 +49,13 @@ def stored(kind: AttrType, raw: Value) -> Any:
     if raw is None:
         return None
     if kind == "integer":
-        return raw if isinstance(raw, int) else INVALID
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) else INVALID
     if kind == "number":
         return raw if isinstance(raw, Decimal) else Decimal(raw) if isinstance(raw, int) else INVALID
     if kind == "string":
         return raw if isinstance(raw, str) else INVALID
+    if kind == "boolean":
+        return raw if isinstance(raw, bool) else INVALID
     if not isinstance(raw, str):
         return INVALID
     return parsed_datetime(raw) if kind == "datetime" else parsed_date(raw)

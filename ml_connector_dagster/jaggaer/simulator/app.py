@@ -1,6 +1,6 @@
-"""The simulated JAGGAER One tenant over HTTP: Keycloak tokens, the J1P purchase order API, control routes."""
+"""The simulated JAGGAER One tenant over HTTP: Keycloak tokens, the J1P purchase order, company profile,
+invoice and custom-field value APIs, control routes."""
 
-import json
 import threading
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,8 +12,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ml_connector_dagster.jaggaer.simulator.errors import RC_INVALID_QUERY, RC_INVALID_REQUEST, J1PError
-from ml_connector_dagster.jaggaer.simulator.purchase_orders import PurchaseOrderStats, PurchaseOrderStore, parse_filter
+from ml_connector_dagster.jaggaer.simulator.collection import Collection, CollectionStats
+from ml_connector_dagster.jaggaer.simulator.companies import CompanyStore
+from ml_connector_dagster.jaggaer.simulator.custom_fields import CustomFieldValueStore
+from ml_connector_dagster.jaggaer.simulator.document_routes import DocumentRoutes, inspection_routes
+from ml_connector_dagster.jaggaer.simulator.endpoints import envelope, json_body, list_answer, path_id
+from ml_connector_dagster.jaggaer.simulator.errors import J1PError
+from ml_connector_dagster.jaggaer.simulator.invoices import InvoiceStore
+from ml_connector_dagster.jaggaer.simulator.purchase_orders import (
+    PO_FILTER_FIELDS,
+    PurchaseOrderStats,
+    PurchaseOrderStore,
+)
+from ml_connector_dagster.jaggaer.simulator.references import ReferenceCheck
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
 from ml_connector_dagster.jaggaer.simulator.shapes import write_answer
 from ml_connector_dagster.simulation.faults import (
@@ -25,14 +36,9 @@ from ml_connector_dagster.simulation.faults import (
 from ml_connector_dagster.simulation.tokens import TokenIssuer
 
 
-def _envelope(return_code: int = 0, message: str = "OK", **fields: Any) -> JSONResponse:
-    # J1P reports application errors in the body, so even failures travel as HTTP 200.
-    return JSONResponse({"returnCode": return_code, "returnMessage": message, **fields})
-
-
 async def _j1p_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, J1PError)
-    return _envelope(error.return_code, error.message)
+    return envelope(error.return_code, error.message)
 
 
 def _keycloak_error(status: int, error: str, description: str) -> JSONResponse:
@@ -46,7 +52,16 @@ class JaggaerSimulator:
         self.settings = settings or JaggaerSimSettings()
         self.tokens = TokenIssuer(expires_in=self.settings.token_expires_in)
         self.faults = FaultPlan()
-        self._store = PurchaseOrderStore(self.settings)
+        self.companies = CompanyStore(self.settings)
+        self.custom_field_values = CustomFieldValueStore(self.settings)
+        references = ReferenceCheck(self.settings, self.companies, self.custom_field_values)
+        self.invoices = InvoiceStore(self.settings, references)
+        self._store = PurchaseOrderStore(self.settings, references)
+        self._collections: dict[str, Collection] = {
+            "suppliers": self.companies.collection,
+            "invoices": self.invoices.collection,
+            "custom_field_values": self.custom_field_values.collection,
+        }
         self._lock = threading.Lock()
         self._token_requests = 0
         self._api_requests = 0
@@ -59,15 +74,24 @@ class JaggaerSimulator:
     def purchase_orders(self, po_number: str | None = None) -> list[dict[str, Any]]:
         return self._store.documents(po_number)
 
+    def collection_stats(self) -> dict[str, CollectionStats]:
+        """Stats of the company profile, invoice and custom-field value collections, by name."""
+        return {name: collection.stats() for name, collection in self._collections.items()}
+
     def _routes(self) -> list[Route]:
         po_path = self.settings.purchase_order_path
+        documents = DocumentRoutes(
+            self.settings, self._authorize_for, self.companies, self.invoices, self.custom_field_values
+        )
         return [
             Route("/auth/realms/{realm}/protocol/openid-connect/token", self._token, methods=["POST"]),
             Route(po_path, self._list_purchase_orders, methods=["GET"]),
             Route(po_path, self._write_purchase_order, methods=["POST"]),
             Route(f"{po_path}/{{po_id}}", self._get_purchase_order, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/stats", self._stats, methods=["GET"]),
+            *documents.routes(),
             Route(f"{CONTROL_PREFIX}/purchase-orders", self._all_purchase_orders, methods=["GET"]),
+            *inspection_routes(CONTROL_PREFIX, self._collections),
             Route(f"{CONTROL_PREFIX}/tokens/expire", self._expire_tokens, methods=["POST"]),
             Route(f"{CONTROL_PREFIX}/reset", self._reset, methods=["POST"]),
             *fault_control_routes(self.faults),
@@ -114,50 +138,33 @@ class JaggaerSimulator:
             challenge += ', error="invalid_token"'
         raise HTTPException(401, headers={"WWW-Authenticate": challenge})
 
-    async def _write_purchase_order(self, request: Request) -> Response:
+    def _authorize_for(self, request: Request, collection: Collection) -> None:
+        collection.count_request()
         self._authorize(request)
-        try:
-            body = json.loads(await request.body())
-        except ValueError as error:
-            raise J1PError(RC_INVALID_REQUEST, "Request body is not valid JSON") from error
-        return _envelope(**write_answer(self.settings.document_shape, self._store.write(body)))
+
+    async def _write_purchase_order(self, request: Request) -> Response:
+        self._store.count_request()
+        self._authorize(request)
+        body = await json_body(request)
+        return envelope(**write_answer(self.settings.document_shape, self._store.write(body)))
 
     async def _get_purchase_order(self, request: Request) -> Response:
+        self._store.count_request()
         self._authorize(request)
-        raw_id = request.path_params["po_id"]
-        if not (raw_id.isascii() and raw_id.isdigit()):
-            raise self._store.not_found(raw_id)
-        return _envelope(purchaseOrder=self._store.get(int(raw_id)))
+        return envelope(purchaseOrder=self._store.get(path_id(request, "po_id", self._store.not_found)))
 
     async def _list_purchase_orders(self, request: Request) -> Response:
+        self._store.count_request()
         self._authorize(request)
-        start = self._positive_int(request, "start", 1)
-        # Larger requests are cut to the maximum, as paged APIs do: clients must advance by returnedRecords.
-        limit = min(self._positive_int(request, "limit", self.settings.default_page_size), self.settings.max_page_size)
-        flt = request.query_params.get("flt", "").strip()
-        terms = parse_filter(flt) if flt else []
-        if not self.settings.fiql_in_supported and any(term.op == "=in=" for term in terms):
-            raise J1PError(RC_INVALID_QUERY, f"Invalid filter term in {flt!r}: operator =in= is not supported")
-        total, documents = self._store.page(terms, start, limit)
-        listed: Any = documents
-        for member in reversed(self.settings.list_wrapper.split(".")):
-            listed = {member: listed}
-        return _envelope(totRecords=total, returnedRecords=len(documents), startAt=start, **listed)
-
-    @staticmethod
-    def _positive_int(request: Request, name: str, default: int) -> int:
-        raw = request.query_params.get(name)
-        if raw is None:
-            return default
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise J1PError(RC_INVALID_QUERY, f"Invalid value {raw!r} for parameter {name}")
-        return int(raw)
+        settings = self.settings
+        return list_answer(request, settings, PO_FILTER_FIELDS, self._store.page, settings.list_wrapper)
 
     async def _stats(self, request: Request) -> Response:
         with self._lock:
             token_requests, api_requests = self._token_requests, self._api_requests
-        stats = self._store.stats().model_dump()
-        return JSONResponse({"purchase_orders": stats, "token_requests": token_requests, "requests": api_requests})
+        stats = {"purchase_orders": self._store.stats().model_dump()}
+        stats |= {name: collection.model_dump() for name, collection in self.collection_stats().items()}
+        return JSONResponse({**stats, "token_requests": token_requests, "requests": api_requests})
 
     async def _all_purchase_orders(self, request: Request) -> Response:
         return JSONResponse(self._store.documents())
@@ -168,4 +175,6 @@ class JaggaerSimulator:
 
     async def _reset(self, request: Request) -> Response:
         self._store.reset()
+        for collection in self._collections.values():
+            collection.reset()
         return Response(status_code=204)

@@ -1,11 +1,8 @@
-"""The simulated tenant's purchase orders: a thread-safe document store and the FIQL `flt` filter."""
+"""The simulated tenant's purchase orders: a thread-safe document store."""
 
 import copy
 import itertools
-import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,11 +10,12 @@ from pydantic import BaseModel
 
 from ml_connector_dagster.jaggaer.simulator.errors import (
     RC_DUPLICATE,
-    RC_INVALID_QUERY,
     RC_INVALID_REQUEST,
     RC_UNSUPPORTED_OPERATION,
     J1PError,
 )
+from ml_connector_dagster.jaggaer.simulator.fiql import FilterField, Term, format_time, parse_time
+from ml_connector_dagster.jaggaer.simulator.references import ReferenceCheck, supplier_number_in
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
 from ml_connector_dagster.jaggaer.simulator.shapes import header_fields, parse_write, stamped
 
@@ -30,71 +28,14 @@ class PurchaseOrderStats(BaseModel):
     distinct_po_numbers: int
     duplicates: int
     writes: int
+    requests: int
 
 
-def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _format_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-# Field names match case-insensitively: the only modified-time filter seen in the wild is `LASTMODTIME`.
-_FILTER_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "ponumber": ("poNumber", str),
-    "poid": ("poId", int),
-    "lastmodtime": ("lastModTime", _parse_time),
+PO_FILTER_FIELDS = {
+    "poNumber": FilterField(("poNumber",)),
+    "poId": FilterField(("poId",), int),
+    "lastModTime": FilterField(("lastModTime",), parse_time),
 }
-_TERM = re.compile(r"^(?P<field>\w+)(?P<op>==|=in=|>=|<=)(?P<value>.+)$")
-
-
-@dataclass(frozen=True)
-class _Term:
-    key: str
-    op: str
-    convert: Callable[[str], Any]
-    values: tuple[Any, ...]
-
-    def matches(self, document: dict[str, Any]) -> bool:
-        actual = self.convert(str(document[self.key]))
-        if self.op == ">=":
-            return bool(actual >= self.values[0])
-        if self.op == "<=":
-            return bool(actual <= self.values[0])
-        return actual in self.values
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
-def parse_filter(flt: str) -> list[_Term]:
-    """FIQL as J1P uses it: `;` joins terms with AND; `==`, `=in=(a,b)`, `>=`, `<=`."""
-    terms = []
-    for text in flt.split(";"):
-        match = _TERM.match(text.strip())
-        if match is None:
-            raise J1PError(RC_INVALID_QUERY, f"Invalid filter term {text!r}")
-        field, op, raw = match["field"], match["op"], match["value"]
-        if field.lower() not in _FILTER_FIELDS:
-            raise J1PError(RC_INVALID_QUERY, f"Unknown filter field {field}")
-        key, convert = _FILTER_FIELDS[field.lower()]
-        if op == "=in=":
-            if not (raw.startswith("(") and raw.endswith(")")):
-                raise J1PError(RC_INVALID_QUERY, f"Invalid filter term {text!r}: =in= needs (a,b,...)")
-            raw_values = [part.strip() for part in raw[1:-1].split(",")]
-        else:
-            raw_values = [raw]
-        try:
-            values = tuple(convert(_unquote(value)) for value in raw_values)
-        except ValueError as error:
-            raise J1PError(RC_INVALID_QUERY, f"Invalid value {raw!r} for filter field {field}") from error
-        terms.append(_Term(key, op, convert, values))
-    return terms
 
 
 class PurchaseOrderStore:
@@ -103,19 +44,23 @@ class PurchaseOrderStore:
     A lock guards everything: the app serves from uvicorn's thread while tests inspect from theirs.
     """
 
-    def __init__(self, settings: JaggaerSimSettings) -> None:
+    def __init__(self, settings: JaggaerSimSettings, references: ReferenceCheck) -> None:
         self._settings = settings
+        self._references = references
         self._lock = threading.Lock()
         self._documents: dict[int, dict[str, Any]] = {}
         # poNumber → poIds: lookups by number must not scan every document once a benchmark stores 50,000.
         self._by_number: dict[str, list[int]] = {}
         self._ids = itertools.count(_FIRST_PO_ID)
         self._writes = 0
+        self._requests = 0
         self._last_time = datetime.min.replace(tzinfo=UTC)
 
     def write(self, body: Any) -> int:
         """Applies one `{"purchaseOrder": {...}}` request; returns the poId written."""
         order = parse_write(body, self._settings.document_shape)
+        header = header_fields(order.document, self._settings.document_shape)
+        self._references.check(order.document, supplier_number_in(header))
         with self._lock:
             if order.operation == "CREATE":
                 return self._create(order.po_number, order.document)
@@ -131,6 +76,10 @@ class PurchaseOrderStore:
                 return self._create(order.po_number, order.document)
             raise J1PError(RC_UNSUPPORTED_OPERATION, f"Unsupported operationCode {order.operation}")
 
+    def count_request(self) -> None:
+        with self._lock:
+            self._requests += 1
+
     def get(self, po_id: int) -> dict[str, Any]:
         with self._lock:
             if po_id not in self._documents:
@@ -140,10 +89,10 @@ class PurchaseOrderStore:
     def not_found(self, po_id: object) -> J1PError:
         return J1PError(self._settings.not_found_code, f"Purchase order {po_id} not found")
 
-    def page(self, terms: list[_Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    def page(self, terms: list[Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """The total matching and the `limit` documents from 1-based position `start`, in poId order."""
         with self._lock:
-            numbers = next((t.values for t in terms if t.key == "poNumber" and t.op in ("==", "=in=")), None)
+            numbers = next((t.equal_values(("poNumber",)) for t in terms if t.equal_values(("poNumber",))), None)
             if numbers is None:
                 candidates = list(self._documents.values())
             else:
@@ -165,7 +114,11 @@ class PurchaseOrderStore:
             stored = len(self._documents)
             distinct = len({self._fields(d)["poNumber"] for d in self._documents.values()})
             return PurchaseOrderStats(
-                stored=stored, distinct_po_numbers=distinct, duplicates=stored - distinct, writes=self._writes
+                stored=stored,
+                distinct_po_numbers=distinct,
+                duplicates=stored - distinct,
+                writes=self._writes,
+                requests=self._requests,
             )
 
     def reset(self) -> None:
@@ -174,6 +127,7 @@ class PurchaseOrderStore:
             self._documents.clear()
             self._by_number.clear()
             self._writes = 0
+            self._requests = 0
 
     def _fields(self, document: dict[str, Any]) -> dict[str, Any]:
         return header_fields(document, self._settings.document_shape)
@@ -208,6 +162,6 @@ class PurchaseOrderStore:
         previous = self._documents.get(po_id)
         if previous is not None:
             self._by_number[self._fields(previous)["poNumber"]].remove(po_id)
-        self._documents[po_id] = stamped(copy.deepcopy(document), shape, po_id, _format_time(now))
+        self._documents[po_id] = stamped(copy.deepcopy(document), shape, po_id, format_time(now))
         self._by_number.setdefault(self._fields(self._documents[po_id])["poNumber"], []).append(po_id)
         self._writes += 1

@@ -4,6 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+_PATH = r"^(/[A-Za-z0-9._~-]+)+$"
+_MEMBERS = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+
 
 class JaggaerSimSettings(BaseModel):
     """Defaults mirror what public J1P clients have seen; every [unverified] behaviour is a knob so the
@@ -15,7 +18,7 @@ class JaggaerSimSettings(BaseModel):
     # Keycloak's default is 5 minutes; JAGGAER does not publish the real lifetime.
     token_expires_in: int = Field(default=300, ge=1)
     # JAGGAER provisions PO paths per tenant, so this default is only a placeholder a client must not assume.
-    purchase_order_path: str = Field(default="/j1p/api/public/po/v1/purchaseorders", pattern=r"^(/[A-Za-z0-9._~-]+)+$")
+    purchase_order_path: str = Field(default="/j1p/api/public/po/v1/purchaseorders", pattern=_PATH)
     # [unverified] CREATEUPDATE is seen on company profiles only; off forces the look-up-then-create path.
     po_upsert_supported: bool = False
     # [unverified] what CREATE of an existing poNumber does; "store" keeps a duplicate, the worst case.
@@ -34,4 +37,31 @@ class JaggaerSimSettings(BaseModel):
     # invalid query, as a tenant without it would.
     fiql_in_supported: bool = True
     # Where list answers put their documents, as dotted members.
-    list_wrapper: str = Field(default="purchaseOrderList.purchaseOrder", pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+    list_wrapper: str = Field(default="purchaseOrderList.purchaseOrder", pattern=_MEMBERS)
+
+    # Company profiles (suppliers): the documented path and list member; CREATEUPDATE is their native upsert.
+    company_profile_path: str = Field(default="/j1p/api/public/ja/v1/companyprofiles", pattern=_PATH)
+    company_list_wrapper: str = Field(default="returnCompanyData", pattern=_MEMBERS)
+    # Invoices: the documented list, read and OCR import paths.
+    invoice_path: str = Field(default="/j1p/api/public/ji/v1/invoices", pattern=_PATH)
+    invoice_list_wrapper: str = Field(default="jiinvoiceList.jiinvoice", pattern=_MEMBERS)
+    invoice_import_path: str = Field(default="/j1p/api/public/ji/v1/invoices/ocr", pattern=_PATH)
+    # [unverified] no public cancel operation is known: this path is ours; `{invoiceId}` names the invoice.
+    invoice_cancel_path: str = Field(
+        default="/j1p/api/public/ji/v1/invoices/{invoiceId}/cancel", pattern=r"^(/[A-Za-z0-9._~-]+|/\{invoiceId\})+$"
+    )
+    # supplierInvoiceNumber must be unique per supplier; whether an import breaking that is refused or stored
+    # is unverified: "store" keeps the duplicate, so a client that imports twice is seen doing it.
+    duplicate_invoice: Literal["store", "reject"] = "store"
+    # [unverified] custom-field value paths are provisioned per tenant: this one is ours.
+    custom_field_value_path: str = Field(default="/j1p/api/public/cf/v1/customfieldvalues", pattern=_PATH)
+    custom_field_value_list_wrapper: str = Field(default="customFieldValueList.customFieldValue", pattern=_MEMBERS)
+    # The custom fields the tenant defines; values can only be added to these.
+    custom_fields: list[str] = ["Cost Center", "Account"]
+    # Documents naming an unknown or inactive custom field value are rejected ("No custom field found …");
+    # documents naming a supplier number with no company profile are rejected. Off accepts them.
+    validate_custom_fields: bool = True
+    validate_suppliers: bool = True
+    # [unverified] the returnCodes of those rejections.
+    custom_field_error_code: int = 60
+    unknown_supplier_code: int = 61

@@ -1,0 +1,135 @@
+"""`ml-connector mappings`: the GL mapping table (import, export, the rule, history) and what it misses."""
+
+import getpass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from ml_connector_dagster.cli.context import open_store
+from ml_connector_dagster.cli.errors import ConfigurationError
+from ml_connector_dagster.cli.exit_codes import ExitCode
+from ml_connector_dagster.flows import FLOWS
+from ml_connector_dagster.store import MappingImportError, MappingRule
+from ml_connector_dagster.sync.checks import check_mappings
+from ml_connector_dagster.sync.dependencies import DependencyCheck
+
+_WHO = click.option(
+    "--changed-by", default=lambda: getpass.getuser(), show_default="the OS user", help="who, in the history"
+)
+
+
+@click.group()
+def mappings() -> None:
+    """GL mapping: Fusion charge accounts → JAGGAER cost center and GL values (rule plus explicit rows)."""
+
+
+@mappings.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="rows absent from the file are removed (default: kept)")
+@_WHO
+def import_rows(csv_file: Path, replace: bool, changed_by: str) -> None:
+    """Import rows from a CSV (columns combination, code_combination_id, cost_center, gl_account, note).
+
+    The whole file is checked first: any bad line and nothing is imported."""
+    text = csv_file.read_text(encoding="utf-8-sig")
+    with open_store(need_keys=False) as store:
+        try:
+            summary = store.gl_mappings.import_csv(text, changed_by, f"import of {csv_file.name}", replace=replace)
+        except MappingImportError as error:
+            for line in error.errors:
+                click.echo(f"{csv_file.name}: {line}", err=True)
+            raise ConfigurationError(f"{csv_file.name}: {len(error.errors)} problem(s), nothing imported") from None
+        released = store.pending.make_due(
+            [f"account:{row.combination}" for row in store.gl_mappings.rows() if row.combination]
+        )
+    click.echo(
+        f"imported {csv_file.name}: added={summary.added} changed={summary.changed} "
+        f"removed={summary.removed} unchanged={summary.unchanged}"
+    )
+    if released:
+        click.echo(
+            f"{released} pending record(s) are due again: the next run (or `ml-connector pending retry`) posts them"
+        )
+
+
+@mappings.command("export")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def export_rows(csv_file: Path | None) -> None:
+    """Write the explicit rows as CSV (to stdout without a file); re-importing it changes nothing."""
+    with open_store(need_keys=False) as store:
+        text = store.gl_mappings.export_csv()
+    if csv_file is None:
+        click.echo(text, nl=False)
+    else:
+        csv_file.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {csv_file}")
+
+
+@mappings.command("rule")
+@click.option("--cost-center-segment", type=click.IntRange(min=1), help="segment number holding the cost center")
+@click.option("--gl-account", default="combination", show_default=True, help="`combination` or `segment:N`")
+@click.option("--delimiter", default=".", show_default=True, help="what joins the segments")
+@click.option("--clear", is_flag=True, help="remove the rule: only explicit rows map")
+@_WHO
+def rule(cost_center_segment: int | None, gl_account: str, delimiter: str, clear: bool, changed_by: str) -> None:
+    """Set the rule for the common case, e.g. `--cost-center-segment 2 --gl-account combination`."""
+    with open_store(need_keys=False) as store:
+        if clear:
+            store.gl_mappings.set_rule(None, changed_by, "mappings rule --clear")
+            click.echo("rule cleared")
+            return
+        if cost_center_segment is None:
+            raise click.UsageError("give --cost-center-segment, or --clear")
+        if gl_account != "combination" and not (
+            gl_account.startswith("segment:") and gl_account.removeprefix("segment:").isdigit()
+        ):
+            raise click.UsageError("--gl-account must be `combination` or `segment:N`")
+        chosen = MappingRule(delimiter=delimiter, cost_center_segment=cost_center_segment, gl_account=gl_account)
+        store.gl_mappings.set_rule(chosen, changed_by, "mappings rule")
+    click.echo(f"rule: cost center = segment {cost_center_segment}, GL value = {gl_account}, delimiter {delimiter!r}")
+
+
+@mappings.command("history")
+@click.option("--limit", default=50, show_default=True)
+def history(limit: int) -> None:
+    """Who changed which mapping, when, from what to what."""
+    with open_store(need_keys=False) as store:
+        changes = store.gl_mappings.history(limit)
+    if not changes:
+        click.echo("no mapping changes recorded")
+        return
+    for change in changes:
+        click.echo(
+            f"{change.changed_at.isoformat(timespec='seconds')}  {change.changed_by}  {change.action:<12} "
+            f"{change.subject}  {change.before or '-'} → {change.after or '-'}  ({change.source})"
+        )
+
+
+@mappings.command("check")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def check(ctx: click.Context, days: int) -> None:
+    """Charge accounts seen in the last N days (staged purchase orders and invoices) with no usable mapping.
+
+    Exits 3 when there is any, so a scheduler can alert on it."""
+    end = datetime.now(UTC)
+    start = end - timedelta(days=days)
+    problems = 0
+    with open_store(need_keys=False) as store:
+        for flow in FLOWS:
+            if flow.needs is None or not flow.checks_accounts:
+                continue
+            checker = DependencyCheck(flow.needs, flow.record_type, store, flow.source, flow.target)
+            found = check_mappings(checker, store, flow.entity, start, end)
+            click.echo(
+                f"{flow.entity}: {found.records} record(s), {found.distributions} distribution(s), "
+                f"{len(found.unmapped)} unmapped account(s), {len(found.broken)} broken mapping(s)"
+            )
+            for label, count in sorted(found.unmapped.items(), key=lambda item: (-item[1], item[0])):
+                click.echo(f"  unmapped  {label}  ({count} distribution(s))")
+            for label, count in sorted(found.broken.items(), key=lambda item: (-item[1], item[0])):
+                click.echo(f"  broken    {label}  ({count} distribution(s))")
+            problems += len(found.unmapped) + len(found.broken)
+    if problems:
+        ctx.exit(ExitCode.RECORDS_FAILED)

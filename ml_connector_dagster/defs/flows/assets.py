@@ -1,0 +1,91 @@
+"""A flow's two assets: `<source>/<entity>` pulls and stages a window, `<target>/<entity>` posts it."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from ml_connector_dagster.defs.errors import as_dagster_failure
+from ml_connector_dagster.defs.flows.engine import new_post, new_pull, opened_store, source_feed, target_sink
+from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadata
+from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
+from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.settings import ConnectorSettings
+
+_KINDS = {"fusion": "oracle", "jaggaer": "jaggaer", "netsuite": "netsuite"}
+OWNERS = ["team:procurement-it"]
+
+
+def pull_key(flow: Flow) -> dg.AssetKey:
+    return dg.AssetKey([flow.source, flow.entity])
+
+
+def post_key(flow: Flow) -> dg.AssetKey:
+    return dg.AssetKey([flow.target, flow.entity])
+
+
+def pull_asset(flow: Flow) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=pull_key(flow),
+        group_name=flow.source,
+        partitions_def=SYNC_WINDOWS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=f"{flow.source}_api",
+        kinds={_KINDS.get(flow.source, flow.source)},
+        owners=OWNERS,
+        tags={"entity": flow.entity, "snapshot": str(flow.snapshot).lower()},
+        description=flow.pull_description,
+        required_resource_keys={"store", flow.source},
+    )
+    def _pull(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = ConnectorSettings()
+        window = window_of(context)
+        with as_dagster_failure(), opened_store(context) as store, source_feed(context, flow, store) as feed:
+            window.ensure_settled(datetime.now(UTC), settings.settle_lag)
+            read_from = window.read_from(settings.lookback)
+            pull = new_pull(flow, store, feed, context.run_id)
+            with counts_if_stopped(context, pull.report):
+                report = pull.run(read_from, window.end)
+        context.log.info(f"{flow.source} {flow.entity} {window.label}: {report.counts.line()}")
+        if report.missing:
+            # Once per run, whatever the number of windows: these are synced, but without the attribute.
+            context.log.warning(
+                f"{flow.source} {flow.entity}: optional attributes the source did not send: {report.missing_line()}"
+            )
+        return dg.MaterializeResult(metadata=report_metadata(report, window, read_from.isoformat()))
+
+    return _pull
+
+
+def post_asset(flow: Flow) -> dg.AssetsDefinition:
+    before = [dg.AssetKey([flow.target, entity]) for entity in flow.after]
+
+    @dg.asset(
+        key=post_key(flow),
+        deps=[pull_key(flow), *before],
+        group_name=flow.target,
+        partitions_def=SYNC_WINDOWS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=f"{flow.target}_api",
+        kinds={_KINDS.get(flow.target, flow.target)},
+        owners=OWNERS,
+        tags={"entity": flow.entity},
+        description=flow.post_description,
+        required_resource_keys={"store", flow.target},
+    )
+    def _post(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = ConnectorSettings()
+        window = window_of(context)
+        read_from = window.read_from(settings.lookback)
+        with as_dagster_failure(), opened_store(context) as store, target_sink(context, flow, store) as sink:
+            post = new_post(flow, store, sink, context.run_id, settings)
+            with counts_if_stopped(context, post.report):
+                report = post.run(read_from, window.end)
+        context.log.info(f"{flow.target} {flow.entity} {window.label}: {report.counts.line()}")
+        if report.counts.pending:
+            context.log.warning(
+                f"{flow.target} {flow.entity}: {report.counts.pending} record(s) wait in the pending queue "
+                "(`ml-connector pending` lists them and why)"
+            )
+        return dg.MaterializeResult(metadata=report_metadata(report, window, read_from.isoformat()))
+
+    return _post

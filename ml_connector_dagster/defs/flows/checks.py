@@ -1,0 +1,129 @@
+"""Blocking checks on a window's transactions, run after the reference data and suppliers of the same run
+have posted and before the transactions post.
+
+Records that would only wait (an account with no mapping, a supplier not in JAGGAER yet) fail the check with
+WARN severity: they go to the pending queue while the rest of the window posts, as design rule 5 asks. A
+mapping row that names a value JAGGAER does not hold as active is a broken mapping and fails with ERROR, which
+stops the post of that run (`waiting_blocks_post` makes waiting records stop it too).
+"""
+
+import warnings
+
+import dagster as dg
+
+from ml_connector_dagster.defs.flows.assets import pull_key
+from ml_connector_dagster.defs.flows.engine import dependency_check, opened_store
+from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
+from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.sync.checks import check_mappings, check_suppliers
+
+_LISTED = 50
+# A partitioned check is what keeps a check from loading every partition of its asset (Dagster 1.13 marks it
+# preview); the warning would otherwise be printed by every process that loads the code location.
+warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+
+
+def _counts_table(counts: dict[str, int], what: str) -> dg.MetadataValue:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:_LISTED]
+    lines = [f"| {what} | distributions |", "|---|---|", *(f"| {name} | {count} |" for name, count in ordered)]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def flow_checks(flow: Flow) -> list[dg.AssetChecksDefinition]:
+    checks: list[dg.AssetChecksDefinition] = []
+    after = [dg.AssetKey([flow.target, entity]) for entity in flow.after]
+    if flow.checks_accounts:
+        checks.append(_mapping_check(flow, after))
+    if flow.checks_suppliers:
+        checks.append(_supplier_check(flow, after))
+    return checks
+
+
+def _mapping_check(flow: Flow, after: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=pull_key(flow),
+        name="gl_mapping",
+        blocking=True,
+        partitions_def=SYNC_WINDOWS,
+        additional_deps=after,
+        required_resource_keys={"store"},
+        description=f"Every distribution of the window's {flow.entity} maps to a cost center and GL value "
+        "active in JAGGAER. Unmapped accounts (records wait) warn; mapping rows naming inactive or unknown "
+        "values fail and stop the post.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        settings = ConnectorSettings()
+        window = window_of(context)
+        with opened_store(context) as store:
+            check = dependency_check(flow, store)
+            assert check is not None
+            found = check_mappings(check, store, flow.entity, window.read_from(settings.lookback), window.end)
+        blocking = bool(found.broken) or (bool(found.unmapped) and settings.waiting_blocks_post)
+        metadata: dict[str, dg.MetadataValue] = {
+            "records": dg.MetadataValue.int(found.records),
+            "distributions": dg.MetadataValue.int(found.distributions),
+            "unmapped_accounts": dg.MetadataValue.int(len(found.unmapped)),
+            "broken_mappings": dg.MetadataValue.int(len(found.broken)),
+        }
+        if found.unmapped:
+            metadata["unmapped"] = _counts_table(found.unmapped, "charge account")
+        if found.broken:
+            metadata["broken"] = _counts_table(found.broken, "mapping problem")
+        return dg.AssetCheckResult(
+            passed=found.passed,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=None if found.passed else _advice(found.unmapped, found.broken),
+        )
+
+    return _check
+
+
+def _supplier_check(flow: Flow, after: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=pull_key(flow),
+        name="suppliers_in_jaggaer",
+        blocking=True,
+        partitions_def=SYNC_WINDOWS,
+        additional_deps=after,
+        required_resource_keys={"store"},
+        description=f"Every supplier the window's {flow.entity} name exists in JAGGAER (posted by the "
+        "suppliers flow). Records naming a missing one wait in the pending queue.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        settings = ConnectorSettings()
+        window = window_of(context)
+        with opened_store(context) as store:
+            check = dependency_check(flow, store)
+            assert check is not None
+            found = check_suppliers(check, store, flow.entity, window.read_from(settings.lookback), window.end)
+        metadata: dict[str, dg.MetadataValue] = {
+            "records": dg.MetadataValue.int(found.records),
+            "missing_suppliers": dg.MetadataValue.int(len(found.missing)),
+        }
+        if found.missing:
+            metadata["missing"] = _counts_table(found.missing, "supplier")
+        blocking = bool(found.missing) and settings.waiting_blocks_post
+        return dg.AssetCheckResult(
+            passed=found.passed,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    return _check
+
+
+def _advice(unmapped: dict[str, int], broken: dict[str, int]) -> str:
+    parts = []
+    if broken:
+        parts.append(
+            f"{len(broken)} mapping row(s) name values JAGGAER does not hold as active: fix them with "
+            "`ml-connector mappings import`, then re-run the window"
+        )
+    if unmapped:
+        parts.append(
+            f"{len(unmapped)} charge account(s) have no mapping; their records wait in the pending queue until "
+            "`ml-connector mappings import` adds rows"
+        )
+    return "; ".join(parts)

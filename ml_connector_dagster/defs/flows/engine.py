@@ -1,0 +1,46 @@
+"""Opens what a flow's step needs from its resources: the store and the two systems' clients, as adapters."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.store import Store
+from ml_connector_dagster.sync.dependencies import DependencyCheck
+from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
+from ml_connector_dagster.sync.post import Post
+from ml_connector_dagster.sync.pull import Pull
+
+
+@contextmanager
+def opened_store(context: dg.OpExecutionContext | dg.AssetExecutionContext) -> Iterator[Store]:
+    with context.resources.store.open() as store:
+        yield store
+
+
+@contextmanager
+def source_feed(context: dg.AssetExecutionContext, flow: Flow, store: Store) -> Iterator[SourceFeed]:
+    with getattr(context.resources, flow.source).client(store) as client:
+        yield flow.feed(client)
+
+
+@contextmanager
+def target_sink(context: dg.AssetExecutionContext, flow: Flow, store: Store) -> Iterator[TargetSink]:
+    with getattr(context.resources, flow.target).client(store) as client:
+        yield flow.sink(client)
+
+
+def dependency_check(flow: Flow, store: Store) -> DependencyCheck | None:
+    if flow.needs is None:
+        return None
+    return DependencyCheck(flow.needs, flow.record_type, store, flow.source, flow.target)
+
+
+def new_pull(flow: Flow, store: Store, feed: SourceFeed, run_id: str) -> Pull:
+    return Pull(store, feed, target_system=flow.target, run_id=run_id)
+
+
+def new_post(flow: Flow, store: Store, sink: TargetSink, run_id: str, settings: ConnectorSettings) -> Post:
+    return Post(store, sink, flow.source, flow.entity, run_id, dependency_check(flow, store), settings.backoff)

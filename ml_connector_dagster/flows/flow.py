@@ -1,0 +1,43 @@
+"""What declaring an entity means: its source feed, target sink, record model, key, version and dependencies."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ml_connector_dagster.sync.dependencies import Needs
+from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One entity moved from a source system to a target system.
+
+    `feed` and `sink` build the system adapters from an open client; keys and versions come from the feed
+    (`record_key`, `natural_key`, `version`). `after` names the entities whose posts must land first in a run
+    that holds both (reference data and suppliers before the transactions that use them); `needs` says what a
+    record must find at the target before it posts, else it waits in the pending queue.
+    """
+
+    entity: str
+    title: str
+    source: str
+    target: str
+    record_type: type[BaseModel]
+    feed: Callable[[Any], SourceFeed]
+    sink: Callable[[Any], TargetSink]
+    pull_description: str
+    post_description: str
+    after: tuple[str, ...] = ()
+    needs: Needs[Any] | None = None
+    # Read whole on every run (no change time at the source): no sensor, the schedule runs it.
+    snapshot: bool = False
+
+    @property
+    def checks_accounts(self) -> bool:
+        return self.needs is not None and self.needs.accounts is not None
+
+    @property
+    def checks_suppliers(self) -> bool:
+        return self.needs is not None and self.needs.supplier is not None
