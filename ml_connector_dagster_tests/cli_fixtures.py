@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from ml_connector_dagster.cli.main import cli as ml_connector
 from ml_connector_dagster.cli.simulators import LocalSimulators
-from ml_connector_dagster.store import generate_key
+from ml_connector_dagster.store import MasterKeys, Store, generate_key
+from ml_connector_dagster_tests.references import post_reference_data
 
 ML_CONNECTOR = str(Path(sys.executable).parent / "ml-connector")
 PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -152,6 +153,14 @@ class ConnectorCli:
 
     def all_output(self) -> str:
         return "\n".join(result.output for result in self.results)
+
+    def post_reference_data(self, sims: LocalSimulators) -> None:
+        """Cost centers, GL values, suppliers and the GL rule in JAGGAER, as earlier runs would have left them."""
+        store = Store.open(f"sqlite:///{self.db_path}", MasterKeys.from_env_value(self.master_key))
+        try:
+            post_reference_data(store, sims)
+        finally:
+            store.close()
 
     def point_at(self, sims: LocalSimulators, fusion_secret: str | None = None, in_process: bool = True) -> None:
         """Stores both `default` profiles for the simulators through `credentials set`, as a user would."""

@@ -2,7 +2,6 @@
 a real Dagster instance."""
 
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,13 +11,11 @@ import pytest
 
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
-from ml_connector_dagster.connections import fusion_client, jaggaer_client
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.flows import flow_named
-from ml_connector_dagster.store import MappingRule, MasterKeys, Store, generate_key
-from ml_connector_dagster.sync.post import Post
-from ml_connector_dagster.sync.pull import Pull
+from ml_connector_dagster.store import MasterKeys, Store, generate_key
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
+from ml_connector_dagster_tests.references import post_reference_data
 
 
 @dataclass
@@ -60,16 +57,21 @@ def cli(tmp_path: Path) -> ConnectorCli:
 
 
 @pytest.fixture
-def store(connector_env: ConnectorEnv, sims: LocalSimulators) -> Iterator[Store]:
-    """The store, with the `default` profiles pointing at the simulators, and the reference data and suppliers
-    transactions need already in JAGGAER."""
+def plain_store(connector_env: ConnectorEnv, sims: LocalSimulators) -> Iterator[Store]:
+    """The store, with the `default` profiles pointing at the simulators, and nothing synced yet."""
     opened = connector_env.open_store()
     sims.store_credentials(opened)
-    post_reference_data(opened, sims)
     try:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def store(plain_store: Store, sims: LocalSimulators) -> Store:
+    """The store, with the reference data and suppliers transactions need already in JAGGAER."""
+    post_reference_data(plain_store, sims)
+    return plain_store
 
 
 @pytest.fixture
@@ -91,25 +93,8 @@ def hours_ago(hours: int) -> datetime:
 PURCHASE_ORDERS = flow_named("purchase_orders")
 PULL_ASSET = pull_key(PURCHASE_ORDERS)
 POST_ASSET = post_key(PURCHASE_ORDERS)
-# The common case: cost center = segment 2, and JAGGAER's GL field holds the whole combination.
-RULE = MappingRule(delimiter=".", cost_center_segment=2, gl_account="combination")
-_REFERENCE_WINDOW_HOURS = 40
 
 
 def run_purchase_orders(instance: dg.DagsterInstance, start: datetime, end: datetime) -> SyncRunResult:
     """The purchase-order job alone, as `ml-connector sync purchase-orders` runs it."""
     return run_flows(instance, start, end, (PURCHASE_ORDERS,))
-
-
-def post_reference_data(store: Store, sims: LocalSimulators) -> None:
-    """What transactions need in JAGGAER before they post (cost centers, GL values, the suppliers they name,
-    and the GL rule), put there through the same engine a run uses, without a Dagster run of its own."""
-    store.gl_mappings.set_rule(RULE, "tests", "conftest")
-    start = hours_ago(_REFERENCE_WINDOW_HOURS)
-    end = start + timedelta(hours=1)
-    sims.fusion.seed_suppliers(0, start, end)
-    with closing(fusion_client(store)) as source, closing(jaggaer_client(store)) as target:
-        for entity in ("cost_centers", "gl_accounts", "suppliers"):
-            flow = flow_named(entity)
-            Pull(store, flow.feed(source), flow.target, "test-setup").run(start, end)
-            Post(store, flow.sink(target), flow.source, flow.entity, "test-setup").run(start, end)

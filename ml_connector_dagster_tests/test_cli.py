@@ -276,11 +276,14 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
     start, end = _floor_hour(now) - timedelta(hours=5), _floor_hour(now) - timedelta(hours=1)
     count, malformed = 30, 2
     with running_simulators() as sims:
+        sims.fusion.seed_suppliers(0, start, end)
         sims.fusion.seed_purchase_orders(count, start, end, malformed=malformed)
         cli.point_at(sims)
+        rule = cli.ok("mappings", "rule", "--cost-center-segment", "2", master_key=None).stdout
+        assert rule.startswith("rule: cost center = segment 2, GL value = combination"), rule
         synced = cli.ok(
             "sync",
-            "purchase-orders",
+            "all",
             "--start",
             start.strftime("%Y-%m-%d %H:%M"),
             "--end",
@@ -288,11 +291,18 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
         ).stdout
         in_jaggaer = sims.jaggaer.purchase_order_stats()
 
-    run_line, counts_line = synced.strip().splitlines()[-2:]
+    lines = synced.strip().splitlines()
+    run_line = next(line for line in lines if line.startswith("run "))
     assert re.fullmatch(r"run [0-9a-f-]{36}", run_line), synced
     run_id = run_line.removeprefix("run ")
+    entities = [line.partition(":")[0] for line in lines[lines.index(run_line) + 1 :]]
+    assert entities == ["cost_centers", "gl_accounts", "suppliers", "purchase_orders", "invoices"], synced
     posted = count - malformed
-    assert counts_line == f"purchase_orders: pulled={count} posted={posted} skipped=0 quarantined=2 failed=0"
+    counts_line = next(line for line in lines if line.startswith("purchase_orders:"))
+    assert counts_line == (
+        f"purchase_orders: pulled={count} posted={posted} skipped=0 quarantined=2 failed=0 pending=0"
+    ), synced
+    assert "suppliers: pulled=12 posted=12 " in synced, synced
     assert (in_jaggaer.stored, in_jaggaer.duplicates) == (posted, 0)
 
     # The two quarantined records, each with a reason that names the field at fault.
@@ -309,11 +319,15 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
     # Counts per run, system, entity and status.
     summary = _table(cli.ok("audit", "--summary", master_key=None).stdout)
     assert summary[0] == ["run_id", "system", "entity", "posted", "quarantined"], summary
-    assert summary[1] == [run_id, "fusion", "purchase_orders", "0", str(malformed)], summary
-    assert summary[2] == [run_id, "jaggaer", "purchase_orders", str(posted), "0"], summary
+    by_entity = {(row[1], row[2]): row[3:] for row in summary[1:] if row[0] == run_id}
+    assert by_entity[("fusion", "purchase_orders")] == ["0", str(malformed)], summary
+    assert by_entity[("jaggaer", "purchase_orders")] == [str(posted), "0"], summary
+    assert by_entity[("jaggaer", "suppliers")] == ["12", "0"], summary
 
     # --run-id keeps that run's rows only.
-    filtered = _table(cli.ok("audit", "--run-id", run_id, "--limit", "100", master_key=None).stdout)
+    filtered = _table(
+        cli.ok("audit", "--run-id", run_id, "--entity", "purchase_orders", "--limit", "100", master_key=None).stdout
+    )
     assert len(filtered) == 1 + count
     assert all(row[1] == run_id for row in filtered[1:])
     assert sorted(row[6] for row in filtered[1:]) == ["posted"] * posted + ["quarantined"] * malformed

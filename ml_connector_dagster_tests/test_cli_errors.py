@@ -159,6 +159,7 @@ def test_sync_exits_3_when_the_run_completed_but_records_failed(cli: ConnectorCl
     start, end = hours_ago(9), hours_ago(8)
     simulators.fusion.seed_purchase_orders(5, start, end)
     cli.point_at(simulators)
+    cli.post_reference_data(simulators)
     # JAGGAER refuses two writes outright.
     refuse = {"mode": "respond", "status": 400, "method": "POST", "path_contains": "purchaseorders", "times": 2}
     httpx.put(f"{simulators.jaggaer_url}/__sim__/faults", json={"rules": [refuse]}).raise_for_status()
@@ -168,7 +169,9 @@ def test_sync_exits_3_when_the_run_completed_but_records_failed(cli: ConnectorCl
     assert result.code == ExitCode.RECORDS_FAILED, result.describe()
     assert "Traceback" not in result.output
     run_id = result.stdout.splitlines()[0].removeprefix("run ")
-    assert result.stdout.splitlines()[1] == "purchase_orders: pulled=5 posted=3 skipped=0 quarantined=0 failed=2"
+    assert (
+        result.stdout.splitlines()[1] == "purchase_orders: pulled=5 posted=3 skipped=0 quarantined=0 failed=2 pending=0"
+    )
     assert result.stderr.strip() == (
         f"Error: 2 record(s) failed: `ml-connector audit --run-id {run_id} --status failed` lists them with the reason"
     ), result.describe()
@@ -184,7 +187,7 @@ def test_sync_exits_4_when_the_run_failed_naming_the_step_and_why(
     assert result.code == ExitCode.RUN_FAILED, result.describe()
     assert "Traceback" not in result.output
     run_line, counts_line = result.stdout.strip().splitlines()
-    assert counts_line == "purchase_orders: pulled=0 posted=0 skipped=0 quarantined=0 failed=0"
+    assert counts_line == "purchase_orders: pulled=0 posted=0 skipped=0 quarantined=0 failed=0 pending=0"
     [error] = result.stderr.strip().splitlines()
     assert error.startswith(f"Error: {run_line} failed: fusion__purchase_orders: window "), result.describe()
     assert "can be read from" in error, result.describe()

@@ -76,6 +76,7 @@ def machine_on(tmp_path: Path, sims: LocalSimulators, storage: dict[str, object]
     config["storage"] = storage
     (cli.dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
     cli.point_at(sims)
+    cli.post_reference_data(sims)
     return cli
 
 
@@ -130,7 +131,8 @@ def test_the_sync_job_runs_on_the_documented_postgres_instance(
     synced = cli.run(*sync_args(start, end), extra_env=instance_vars)
 
     assert synced.code == ExitCode.OK, synced.describe()
-    assert synced.stdout.strip().endswith("pulled=20 posted=18 skipped=0 quarantined=2 failed=0"), synced.describe()
+    expected = "pulled=20 posted=18 skipped=0 quarantined=2 failed=0 pending=0"
+    assert synced.stdout.strip().endswith(expected), synced.describe()
     with open_instance(cli, monkeypatch) as instance:
         assert type(instance.run_storage).__module__.startswith("dagster_postgres")
         run = instance.get_run_by_id(run_id_of(synced.stdout))

@@ -6,13 +6,12 @@ import dagster as dg
 import httpx
 import pytest
 
-from .conftest import PULL_ASSET, run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.connections import fusion_client
 from ml_connector_dagster.http.errors import CheckFailed
 from ml_connector_dagster.store import AuditStatus, Store
 
-from .conftest import hours_ago
+from .conftest import PULL_ASSET, hours_ago, run_purchase_orders
 
 
 def set_profile(store: Store, system: str, **settings: str) -> None:

@@ -34,6 +34,12 @@ def fusion_with(store: Store, sleeps: list[float] | None = None, **overrides: ob
     return FusionClient(connection, sleep=sleep)
 
 
+@pytest.fixture
+def store(plain_store: Store) -> Store:
+    """Token and retry counts here are exact: nothing may have fetched a token before the test does."""
+    return plain_store
+
+
 def test_token_is_renewed_before_it_expires(store: Store, sims: LocalSimulators) -> None:
     sims.fusion.tokens.expires_in = 3
     client = fusion_with(store, token_refresh_margin_seconds=2)

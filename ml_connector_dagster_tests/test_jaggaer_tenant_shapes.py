@@ -8,12 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from .conftest import run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
 from ml_connector_dagster.jaggaer.simulator import JaggaerSimSettings
 from ml_connector_dagster.store import AuditStatus, Store
 
-from .conftest import hours_ago
+from .conftest import hours_ago, run_purchase_orders
 from .test_jaggaer_templates import HEADER_TEMPLATE, write_template
 
 
@@ -64,10 +63,10 @@ def test_a_header_shaped_tenant_syncs_every_order_after_only_a_template_change(
     assert after["header"]["poId"] == changed["poId"]
     assert after["header"]["erpLastUpdate"] != changed["erpLastUpdate"]
 
-    # The ledger is lost: every order is found again by its number under the listed documents' header.
+    # The orders' ledger is lost: every order is found again by its number under the listed documents' header.
     store.engine.dispose()
     with store.engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM ledger")
+        connection.exec_driver_sql("DELETE FROM ledger WHERE entity = 'purchase_orders'")
     recovered = run_purchase_orders(instance, hours_ago(4), hours_ago(1))
     assert (recovered.counts.posted, recovered.counts.failed) == (12, 0)
     stats = sims.jaggaer.purchase_order_stats()

@@ -12,11 +12,10 @@ import dagster as dg
 import httpx
 import pytest
 
-from .conftest import POST_ASSET, PULL_ASSET, run_purchase_orders
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.store import AuditStatus, Store
 
-from .conftest import ConnectorEnv, hours_ago
+from .conftest import POST_ASSET, PULL_ASSET, ConnectorEnv, hours_ago, run_purchase_orders
 
 
 def test_a_window_syncs_valid_orders_and_quarantines_bad_ones(
@@ -167,7 +166,7 @@ def test_both_jaggaer_write_modes_are_idempotent(
     assert run_purchase_orders(instance, hours_ago(3), hours_ago(2)).counts.posted == 8
     store.engine.dispose()
     with store.engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM ledger")
+        connection.exec_driver_sql("DELETE FROM ledger WHERE entity = 'purchase_orders'")
     assert run_purchase_orders(instance, hours_ago(3), hours_ago(2)).counts.posted == 8
     stats = sims.jaggaer.purchase_order_stats()
     assert (stats.stored, stats.duplicates) == (8, 0)

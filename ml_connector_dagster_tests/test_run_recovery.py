@@ -48,6 +48,7 @@ def cli(tmp_path: Path, sims: LocalSimulators, monkeypatch: pytest.MonkeyPatch) 
     machine = ConnectorCli(tmp_path)
     machine.use_project_instance_config()
     machine.point_at(sims)
+    machine.post_reference_data(sims)
     # The test reads the same instance as the commands it runs.
     monkeypatch.setenv("DAGSTER_HOME", str(machine.dagster_home))
     return machine
@@ -106,7 +107,7 @@ def test_a_sync_killed_mid_pull_never_blocks_the_next_one(
     assert after.code == ExitCode.OK, after.describe()
     assert "Traceback" not in after.output, after.describe()
     assert after.stdout.strip().splitlines()[-1] == (
-        "purchase_orders: pulled=30 posted=30 skipped=0 quarantined=0 failed=0"
+        "purchase_orders: pulled=30 posted=30 skipped=0 quarantined=0 failed=0 pending=0"
     ), after.describe()
     assert after.stderr.strip() == (
         f"run {dead_run_id} (purchase_orders_sync) marked failed: its process (pid {killed.pid} on "
@@ -231,7 +232,7 @@ def test_sigterm_ends_the_sync_cleanly_with_its_true_counts(
     run_line, counts_line = result.stdout.strip().splitlines()
     assert re.fullmatch(r"run [0-9a-f-]{36}", run_line), result.describe()
     assert 0 < stored < 40, "stopped part-way"
-    assert counts_line == f"purchase_orders: pulled=40 posted={stored} skipped=0 quarantined=0 failed=0"
+    assert counts_line == f"purchase_orders: pulled=40 posted={stored} skipped=0 quarantined=0 failed=0 pending=0"
     run_id = run_line.removeprefix("run ")
     assert result.stderr.strip() == (
         f"Error: run {run_id} was interrupted: stopped by SIGINT or SIGTERM during jaggaer__purchase_orders"

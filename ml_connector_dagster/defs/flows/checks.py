@@ -21,7 +21,9 @@ from ml_connector_dagster.sync.checks import check_mappings, check_suppliers
 _LISTED = 50
 # A partitioned check is what keeps a check from loading every partition of its asset (Dagster 1.13 marks it
 # preview); the warning would otherwise be printed by every process that loads the code location.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 
 
 def _counts_table(counts: dict[str, int], what: str) -> dg.MetadataValue:

@@ -1,6 +1,7 @@
 """The replay job: re-sends failed, quarantined or pending records of one flow (or all), chosen by config."""
 
 from datetime import datetime
+
 import dagster as dg
 from pydantic import Field
 
