@@ -12,7 +12,9 @@ from pydantic import ValidationError
 
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.document_template import TemplateError
-from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
+from ml_connector_dagster.jaggaer.sample import sample_invoice
+from ml_connector_dagster.jaggaer.template_kinds import INVOICE
+from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template, load_template
 from ml_connector_dagster.records import ChargeAccount, MappedAccount, PODistribution, POLine, POSchedule, PurchaseOrder
 
 # What a tenant whose documents hold header fields under `header` and lines in `lineList.line` writes.
@@ -329,3 +331,25 @@ def test_supplier_and_invoice_templates_are_checked_against_their_own_records(tm
     path = write_template(tmp_path, invoice, "invoice.json")
     named = JaggaerConnection.model_validate({**base, "invoice_template": path, "cost_center_field": "Dept"})
     assert named.template_settings == {"cost_center_field": "Dept", "gl_account_field": "Account"}
+
+
+def test_an_erp_value_the_tenant_names_differently_is_translated(tmp_path: Path) -> None:
+    invoice = sample_invoice()
+    default = load_template(INVOICE, None)
+    header = default.render(invoice)["invoiceOcr"]["invoiceOcrHeader"]
+    assert invoice.invoice_type == "Standard" and header["invoiceType"] == "Invoice"
+    credit = default.render(invoice.model_copy(update={"invoice_type": "Credit Memo"}))
+    assert credit["invoiceOcr"]["invoiceOcrHeader"]["invoiceType"] == "Credit memo"
+    unlisted = default.render(invoice.model_copy(update={"invoice_type": "Prepayment"}))
+    assert unlisted["invoiceOcr"]["invoiceOcrHeader"]["invoiceType"] == "Prepayment", "no $default: kept as is"
+
+    template = json.loads(_packaged("invoice.json").read_text())
+    template["invoiceOcr"]["invoiceOcrHeader"]["invoiceType"] = {"$map": "invoice.invoice_type"}
+    broken = tmp_path / "invoice.json"
+    broken.write_text(json.dumps(template))
+    with pytest.raises(TemplateError, match=r"invoiceType: no \$values"):
+        load_template(INVOICE, str(broken))
+
+
+def _packaged(name: str) -> Path:
+    return Path(__file__).resolve().parents[1] / "ml_connector_dagster" / "jaggaer" / "templates" / name

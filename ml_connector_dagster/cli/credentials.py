@@ -77,6 +77,11 @@ def _attribute_names(ctx: click.Context, param: click.Parameter, pairs: tuple[st
 @click.option("--keyset-form", type=click.Choice(["nested", "flat"]), help="how a window is paged (default nested)")
 @click.option("--children", type=click.Choice(["expand", "links"]), help="children in the header page, or by link")
 @click.option("--expanded-page-size", type=int, help="headers per page when children are expanded (default 250)")
+@click.option("--cost-center-value-set", help="ValueSetCode of the cost-center segment (default CORP_COST_CENTER)")
+@click.option("--segment-delimiter", help="what joins account segments in a combination (default .)")
+@click.option(
+    "--gl-segment-attributes", help="accountCombinationsLOV segment attributes, in order (default _SEGMENT1,…)"
+)
 @click.option(
     "--attribute",
     "attribute_names",
@@ -115,6 +120,20 @@ def set_fusion(profile: str, **values: Any) -> None:
 @click.option("--write-rate-per-second", type=float, help="cap on purchase order writes per second")
 @click.option("--not-found-codes", help='returnCodes that mean "no such document", e.g. "40,44" (default 40)')
 @click.option("--lookup-batch-size", type=int, help="PO numbers per lookup request (default 50; 1 = no =in= filter)")
+@click.option("--supplier-path", help="the J1P company profile path (default …/ja/v1/companyprofiles)")
+@click.option(
+    "--supplier-list-path", help="where company profile lists hold their documents (default returnCompanyData)"
+)
+@click.option("--supplier-template", type=click.Path(exists=True, dir_okay=False), help="company profile template")
+@click.option("--invoice-path", help="the J1P invoice path (default …/ji/v1/invoices)")
+@click.option("--invoice-list-path", help="where invoice lists hold their documents (default jiinvoiceList.jiinvoice)")
+@click.option("--invoice-import-path", help="the invoice import path (default …/ji/v1/invoices/ocr)")
+@click.option("--invoice-cancel-path", help="the invoice cancel path, {invoiceId} in it")
+@click.option("--invoice-template", type=click.Path(exists=True, dir_okay=False), help="invoice document template")
+@click.option("--custom-field-value-path", help="the tenant's custom-field value path")
+@click.option("--custom-field-value-list-path", help="where custom-field value lists hold their documents")
+@click.option("--cost-center-field", help='the custom field holding cost centers (default "Cost Center")')
+@click.option("--gl-account-field", help='the custom field holding GL values (default "Account")')
 def set_jaggaer(profile: str, **values: Any) -> None:
     """JAGGAER J1P: OAuth client credentials at the instance's Keycloak realm."""
     if values["client_secret"] is None:

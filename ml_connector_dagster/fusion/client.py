@@ -11,7 +11,7 @@ from typing import Any
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.fusion.links import child_href, link
 from ml_connector_dagster.fusion.probe import ping
-from ml_connector_dagster.fusion.query import Cursor, WindowQuery
+from ml_connector_dagster.fusion.query import Cursor, WindowQuery, datetime_literal
 from ml_connector_dagster.fusion.resources import (
     UNREADABLE_CHILDREN,
     ChildCollection,
@@ -120,6 +120,25 @@ class FusionClient:
             yield from read_ahead(completed, depth, what)
         else:
             yield from read_ahead([self._with_linked_children(chain(*slices), resource.children)], depth, what)
+
+    def first_change(self, resource: WindowedResource, at_or_after: datetime) -> datetime | None:
+        """The earliest change time at or after `at_or_after`, or None: one request of one row, key fields only,
+        which is all a sensor needs to know whether a window holds changes."""
+        at = resource.changed_at
+        params: dict[str, str | int] = {
+            "q": f"{at} >= '{datetime_literal(at_or_after, self.connection.datetime_literal)}'",
+            "orderBy": f"{at}:asc,{resource.key}:asc",
+            "limit": 1,
+            "offset": 0,
+            "fields": f"{resource.key},{at}",
+            "onlyData": "true",
+        }
+        page = self._page(resource.name, params)
+        if not page.items:
+            return None
+        return WindowQuery(resource, at_or_after, at_or_after, self.connection.datetime_literal).cursor_of(
+            page.items[0]
+        )[0]
 
     def iter_all(self, resource: WholeResource, expand: str | None = None) -> Iterator[Item]:
         """Every row of a small collection, by offset in key order: for data without a change time (and for a

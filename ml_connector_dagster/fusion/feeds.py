@@ -56,6 +56,9 @@ class _WindowedFeed(_Feed[Windowed]):
     def version(self, record: Windowed) -> datetime:
         return record.version
 
+    def first_change_at_or_after(self, instant: datetime) -> datetime | None:
+        return self.client.first_change(self.mapping.resource, instant)
+
 
 class _SnapshotFeed(_Feed[Record]):
     snapshot = True

@@ -14,6 +14,8 @@ and `distribution`:
   line's fields are `line.<field>`; `line.schedules` repeats over `schedule`, `schedule.distributions` over
   `distribution`. The fields of every enclosing level stay available (`order.…` anywhere).
 - `{"$setting": "cost_center_field"}`: a connection setting's value, such as a custom field's name.
+- `{"$map": "invoice.invoice_type", "$values": {"Standard": "Invoice"}, "$default": "Invoice"}`: the field's
+  value as the tenant names it; a value not listed is `$default`, or itself when there is no default.
 
 A field that is None renders as absent: its member is left out of its object, its element out of its array.
 Everything else is copied as written.
@@ -29,7 +31,7 @@ from typing import Any, Protocol, get_args, get_origin
 from pydantic import BaseModel
 
 RESERVED_ROOT_MEMBER = "operationCode"
-_DIRECTIVES = "$field, $text, $key, $setting, $each with $item"
+_DIRECTIVES = "$field, $text, $key, $setting, $each with $item, $map with $values"
 _REFERENCE = re.compile(r"^(?P<level>[a-z_]+)\.(?P<field>[a-z_][a-z0-9_]*)$")
 _PLAIN_MEMBER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -134,6 +136,21 @@ class _Field:
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
+
+
+@dataclass(frozen=True)
+class _Translated:
+    """A field whose ERP value the tenant names differently (Fusion's "Standard" invoice is J1P's "Invoice")."""
+
+    field: _Field
+    values: dict[str, Any]
+    default: Any
+
+    def render(self, scope: Scope) -> Any:
+        value = self.field.render(scope)
+        if value is _ABSENT:
+            return value
+        return self.values.get(str(value), value if self.default is _ABSENT else self.default)
 
 
 @dataclass(frozen=True)
@@ -269,6 +286,8 @@ class _Compiler:
             return self._each(value, path, scope)
         if "$each" in names or "$item" in names:
             raise self.error(path, "a repetition is an object with exactly $each (the list) and $item (the template)")
+        if "$map" in names:
+            return self._translated(value, path, scope)
         unknown = sorted(name for name in names if name not in {"$field", "$text", "$key", "$setting"})
         if unknown:
             raise self.error(path, f"unknown directive {unknown[0]} (directives: {_DIRECTIVES})")
@@ -289,6 +308,21 @@ class _Compiler:
         if self.kind.item_level(level, field) is not None:
             raise self.error(inner, f"'{reference}' is a list: repeat over it with $each and $item")
         return _Field(level, field, as_text=name == "$text")
+
+    def _translated(self, value: dict[str, Any], path: str, scope: tuple[str, ...]) -> _Node:
+        extra = sorted(set(value) - {"$map", "$values", "$default"})
+        if extra or "$values" not in value:
+            problem = f"unexpected {extra[0]}" if extra else "no $values"
+            raise self.error(
+                path, f'{problem}: a translation is {{"$map": field, "$values": {{erp: tenant}}, "$default"}}'
+            )
+        reference, values = value["$map"], value["$values"]
+        if not isinstance(reference, str):
+            raise self.error(f"{path}.$map", f'$map names a field as text, e.g. "{self.kind.key_field}"')
+        if not isinstance(values, dict) or not all(isinstance(v, str | int | float | bool) for v in values.values()):
+            raise self.error(f"{path}.$values", "$values is an object from ERP values to the tenant's values")
+        level, field = self._reference(reference, f"{path}.$map", scope)
+        return _Translated(_Field(level, field, as_text=False), values, value.get("$default", _ABSENT))
 
     def _key(self, reference: str, path: str, inner: str, members: tuple[str, ...] | None) -> _Node:
         kind = self.kind
