@@ -1,4 +1,5 @@
-"""One end-to-end sync (pull then post) in a process of its own, so its peak RSS is the connector's alone.
+"""One end-to-end sync of purchase orders (pull then post) in a process of its own, so its peak RSS is the
+connector's alone. Reference data (GL rule, cost centers, GL values, suppliers) is put in place first, untimed.
 
 Started by run.py; prints one JSON line (`EndToEndResult`) on stdout.
 """
@@ -11,7 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from connector_flow import ConnectorFlow
-from results import Window
+from results import PURCHASE_ORDERS, Window
+from sim_process import SimulatorControl
 
 
 class EndToEndResult(BaseModel):
@@ -20,6 +22,7 @@ class EndToEndResult(BaseModel):
     pull_seconds: float
     post_seconds: float
     peak_rss_kb: int
+    requests: int | None  # both simulators served during the pull and post, when JAGGAER counts its own
 
 
 def peak_rss_kb() -> int:
@@ -42,17 +45,24 @@ def main() -> None:
     parser.add_argument("--fusion-url", required=True)
     parser.add_argument("--jaggaer-url", required=True)
     parser.add_argument("--window", required=True, help="a Window as JSON")
+    parser.add_argument("--references", required=True, help="the Window the base suppliers are stamped into")
     args = parser.parse_args()
     window = Window.model_validate_json(args.window)
+    sims = SimulatorControl(args.fusion_url, args.jaggaer_url)
     with ConnectorFlow(args.fusion_url, args.jaggaer_url) as flow:
-        pulled, pull_seconds = flow.pull(window)
-        posted, post_seconds = flow.post(window)
+        flow.put_references(Window.model_validate_json(args.references))
+        before = sims.requests()
+        pulled, pull_seconds = flow.pull(PURCHASE_ORDERS, window)
+        posted, post_seconds = flow.post(PURCHASE_ORDERS, window)
+        after = sims.requests()
+    sims.close()
     result = EndToEndResult(
         staged=pulled.counts.staged,
         posted=posted.counts.posted,
         pull_seconds=pull_seconds,
         post_seconds=post_seconds,
         peak_rss_kb=peak_rss_kb(),
+        requests=None if before is None or after is None else after - before,
     )
     print(result.model_dump_json())
 

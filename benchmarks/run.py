@@ -1,20 +1,27 @@
 """`make bench`: the connector beside the alternatives, against the simulators with 50 ms added per request and
-with none, in one run.
+with none, in one run, for purchase orders, invoices and suppliers.
 
-Measured over one window of seeded purchase orders (5,000; `--quick`: 300), at each latency:
+Measured per entity over one window of seeded records (5,000 each; `--quick`: 300), at each latency:
   - a naive loop: httpx, one header page after another (offset, limit 499), no children;
-  - dlt's rest_api source reading the same headers into duckdb (the whole `pipeline.run`);
+  - dlt's rest_api source reading the same resource's headers into duckdb (the whole `pipeline.run`);
   - the connector's pull (headers and children, validated and staged into a fresh SQLite store), its post of
-    those orders to an emptied JAGGAER, and end to end: the two one after the other on that store.
-Then the connector end to end with no latency in a fresh process for 5,000 and 50,000 orders (`--quick`: 300
+    those records to an emptied JAGGAER, and end to end: the two one after the other on that store. The post
+    and end to end at 50 ms are measured for purchase orders only: no target reads them, and each entity's
+    would add a minute or more to the run.
+Before a post, untimed and with no latency, the store and JAGGAER get what a run has in place before its
+transactions post: the GL rule, cost centers, GL values and the suppliers orders and invoices name, pulled and
+posted through the same engine. Posts are built as the Dagster step builds them, with the flow's dependency
+check, so their time includes resolving each record's supplier and GL mapping.
+Then purchase orders end to end with no latency in a fresh process for 5,000 and 50,000 orders (`--quick`: 300
 and 3,000), each against simulators holding only its window, for the process's peak RSS.
 
 The simulators run in their own process and are steered over HTTP: requests per record are what they served
 during the measurement (`GET /__sim__/stats`). The connector runs with its shipped default settings.
-Progress goes to stderr; stdout gets the tables, and as its last line the figures a script reads:
+Progress goes to stderr; stdout gets the tables, then one line per entity a script reads, purchase orders last:
+`bench invoices pull_vs_dlt=… pull_rps=… post_rps=… e2e_rps=… requests_per_record=…`, …,
 `bench pull_vs_dlt=… pull_rps=… post_rps=… e2e_rps=… requests_per_po=… rss_growth_mb=…`.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--orders N] [--rss-orders SMALL LARGE]
+    .venv/bin/python benchmarks/run.py [--quick] [--records N] [--rss-orders SMALL LARGE]
 """
 
 import argparse
@@ -33,10 +40,15 @@ from ml_connector_dagster.sync.report import FlowReport
 from baselines import dlt_headers, fusion_token, naive_headers
 from connector_flow import ConnectorFlow
 from e2e_process import EndToEndResult
-from results import Measurement, Summary, Window, measurements_table, targets_table
+from results import PURCHASE_ORDERS, Measurement, Summary, Window, measurements_table, targets_table
 from sim_process import SimulatorProcess
 
 LATENCIES_MS = (50, 0)
+# Purchase orders last: their line is the run's last. Invoices are drawn from the orders seeded before them.
+ENTITIES = ("invoices", "suppliers", PURCHASE_ORDERS)
+SEED_ORDER = (PURCHASE_ORDERS, "invoices", "suppliers")
+# Entities whose post (and end to end) is measured at every latency; the others' at no latency only.
+POSTED_AT_EVERY_LATENCY = {PURCHASE_ORDERS}
 NAIVE = "naive loop, headers"
 DLT = "dlt rest_api -> duckdb, headers"
 PULL = "connector pull, headers+children"
@@ -47,12 +59,21 @@ ROW_ORDER = (NAIVE, DLT, PULL, POST, END_TO_END, OWN_PROCESS)
 # Reads take seconds, so other load on the machine shows in a single run: each is timed this often and the
 # fastest counts, the same for every reader. Posts take long enough to be timed once.
 READ_REPEATS = 3
-HeaderReader = Callable[[str, Window, str], tuple[int, float]]
+HeaderReader = Callable[[str, str, Window, str], tuple[int, float]]
 
 
 class Plan(BaseModel):
-    orders: int = Field(ge=1)
+    records: int = Field(ge=1)
     rss_orders: tuple[int, int]
+
+
+class Windows(BaseModel):
+    """The measured window, a small one just before it for warming up, and one before that holding the
+    suppliers orders and invoices name."""
+
+    measured: Window
+    warm: Window
+    references: Window
 
 
 class Progress:
@@ -63,197 +84,253 @@ class Progress:
         print(f"[{time.monotonic() - self.started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-def window_of(orders: int) -> Window:
-    """One closed hour that ended an hour ago: the shape of a window the schedule syncs."""
+def windows_of(records: int) -> Windows:
+    """The measured window is one closed hour that ended an hour ago: the shape of a window the schedule syncs."""
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    return Window(orders=orders, start=end - timedelta(hours=1), end=end)
+    hour = timedelta(hours=1)
+    return Windows(
+        measured=Window(records=records, start=end - hour, end=end),
+        warm=Window(records=min(records, 50), start=end - 2 * hour, end=end - hour),
+        references=Window(records=1, start=end - 3 * hour, end=end - 2 * hour),
+    )
 
 
-def read_headers(sims: SimulatorProcess, reader: HeaderReader, window: Window) -> tuple[int, float, int]:
+def read_headers(sims: SimulatorProcess, reader: HeaderReader, entity: str, window: Window) -> tuple[int, float, int]:
     """Runs a headers-only reader with a fresh token; returns (records, seconds, Fusion requests it made)."""
     token = fusion_token(sims.fusion_url)
     before = sims.fusion_requests()
-    records, seconds = reader(sims.fusion_url, window, token)
+    records, seconds = reader(sims.fusion_url, entity, window, token)
     return records, seconds, sims.fusion_requests() - before
 
 
-def measure_baselines(sims: SimulatorProcess, window: Window, latency: int, progress: Progress) -> list[Measurement]:
+def measure_baselines(
+    sims: SimulatorProcess, entity: str, window: Window, latency: int, progress: Progress
+) -> list[Measurement]:
     found = []
     for name, reader in ((NAIVE, naive_headers), (DLT, dlt_headers)):
-        runs = [read_headers(sims, reader, window) for _ in range(READ_REPEATS)]
+        runs = [read_headers(sims, reader, entity, window) for _ in range(READ_REPEATS)]
         records, seconds, requests = min(runs, key=lambda run: run[1])
         found.append(
             Measurement(
+                entity=entity,
                 name=name,
                 latency_ms=latency,
-                expected=window.orders,
+                expected=window.records,
                 records=records,
                 seconds=seconds,
                 requests=requests,
             )
         )
-        progress(f"{name}, {latency} ms: {records:,} in {', '.join(f'{run[1]:.1f}' for run in runs)} s")
+        progress(f"{entity}, {name}, {latency} ms: {records:,} in {', '.join(f'{run[1]:.1f}' for run in runs)} s")
     return found
 
 
 def explain_shortfall(report: FlowReport, progress: Progress) -> None:
-    """A flow that quarantined or failed records makes the figures invalid: say why, with its first reason."""
+    """A flow that quarantined, failed or held back records makes the figures invalid: say why, with its first
+    reason."""
     counts = report.counts
-    if counts.quarantined or counts.failed:
+    if counts.quarantined or counts.failed or counts.pending:
         reason = report.problems[0] if report.problems else "no reason recorded"
-        progress(f"  quarantined={counts.quarantined} failed={counts.failed}; first: {reason}")
+        progress(f"  quarantined={counts.quarantined} failed={counts.failed} pending={counts.pending}; first: {reason}")
 
 
-def pull_into(sims: SimulatorProcess, flow: ConnectorFlow, window: Window) -> tuple[FlowReport, float, int]:
+def pull_into(
+    sims: SimulatorProcess, flow: ConnectorFlow, entity: str, window: Window
+) -> tuple[FlowReport, float, int]:
     """The connector's pull; returns its report, seconds and the Fusion requests it made."""
     before = sims.fusion_requests()
-    pulled, seconds = flow.pull(window)
+    pulled, seconds = flow.pull(entity, window)
     return pulled, seconds, sims.fusion_requests() - before
 
 
-def measure_connector(sims: SimulatorProcess, window: Window, latency: int, progress: Progress) -> list[Measurement]:
+def put_references(sims: SimulatorProcess, flow: ConnectorFlow, windows: Windows, latency: int) -> None:
+    """Reference data into the flow's store and JAGGAER, untimed and with no latency (it is not measured)."""
+    sims.set_latency(0)
+    flow.put_references(windows.references)
+    sims.set_latency(latency)
+
+
+def measure_pulls(
+    sims: SimulatorProcess, entity: str, window: Window, latency: int, progress: Progress
+) -> list[Measurement]:
+    """Pulls into fresh stores as often as the baselines read; the fastest counts, as for them."""
+    runs = []
+    for _ in range(READ_REPEATS):
+        with ConnectorFlow(sims.fusion_url, sims.jaggaer_url) as flow:
+            runs.append(pull_into(sims, flow, entity, window))
+    pulled, _, requests = runs[-1]
+    progress(f"{entity}, {PULL}, {latency} ms: {pulled.counts.staged:,} staged in {_seconds(runs)} s")
+    explain_shortfall(pulled, progress)
+    fastest = min(seconds for _, seconds, _ in runs)
+    return [_measured(entity, PULL, window, latency, pulled.counts.staged, fastest, requests)]
+
+
+def measure_connector(
+    sims: SimulatorProcess, entity: str, windows: Windows, latency: int, progress: Progress
+) -> list[Measurement]:
     """Pulls into fresh stores as often as the baselines read (the fastest counts, as for them), then posts the
-    last store's orders to an emptied JAGGAER; end to end is that last store's pull plus its post."""
-    pull_seconds_seen = []
+    last store's records to an emptied JAGGAER; end to end is that last store's pull plus its post."""
+    window = windows.measured
+    if entity not in POSTED_AT_EVERY_LATENCY and latency != 0:
+        return measure_pulls(sims, entity, window, latency, progress)
+    runs = []
     for _ in range(READ_REPEATS - 1):
         with ConnectorFlow(sims.fusion_url, sims.jaggaer_url) as flow:
-            pull_seconds_seen.append(pull_into(sims, flow, window)[1])
+            runs.append(pull_into(sims, flow, entity, window))
     sims.reset_jaggaer()
     with ConnectorFlow(sims.fusion_url, sims.jaggaer_url) as flow:
-        pulled, pull_seconds, fusion_requests = pull_into(sims, flow, window)
-        pull_seconds_seen.append(pull_seconds)
-        seen = ", ".join(f"{seconds:.1f}" for seconds in pull_seconds_seen)
-        progress(f"{PULL}, {latency} ms: {pulled.counts.staged:,} staged in {seen} s")
+        put_references(sims, flow, windows, latency)
+        pulled, pull_seconds, fusion_requests = pull_into(sims, flow, entity, window)
+        runs.append((pulled, pull_seconds, fusion_requests))
+        progress(f"{entity}, {PULL}, {latency} ms: {pulled.counts.staged:,} staged in {_seconds(runs)} s")
         explain_shortfall(pulled, progress)
-        jaggaer_before = sims.jaggaer_requests()
-        posted, post_seconds = flow.post(window)
+        stored_before, jaggaer_before = sims.jaggaer_stored(entity), sims.jaggaer_requests()
+        posted, post_seconds = flow.post(entity, window)
         jaggaer_after = sims.jaggaer_requests()
-        progress(f"{POST}, {latency} ms: {posted.counts.posted:,} posted in {post_seconds:.1f} s")
+        progress(f"{entity}, {POST}, {latency} ms: {posted.counts.posted:,} posted in {post_seconds:.1f} s")
         explain_shortfall(posted, progress)
-    stored = sims.jaggaer_stored()
+    stored = sims.jaggaer_stored(entity) - stored_before
     if stored != posted.counts.posted:
-        progress(f"JAGGAER holds {stored:,} orders after the post reported {posted.counts.posted:,}")
+        progress(f"JAGGAER holds {stored:,} more {entity} after the post reported {posted.counts.posted:,}")
     jaggaer_requests = None if jaggaer_before is None or jaggaer_after is None else jaggaer_after - jaggaer_before
     both = None if jaggaer_requests is None else fusion_requests + jaggaer_requests
-    common = {"latency_ms": latency, "expected": window.orders}
-    fastest_pull = min(pull_seconds_seen)
+    fastest = min(seconds for _, seconds, _ in runs)
+    done = min(pulled.counts.staged, posted.counts.posted)
     return [
-        Measurement(name=PULL, records=pulled.counts.staged, seconds=fastest_pull, requests=fusion_requests, **common),
-        Measurement(name=POST, records=posted.counts.posted, seconds=post_seconds, requests=jaggaer_requests, **common),
-        Measurement(
-            name=END_TO_END,
-            records=min(pulled.counts.staged, posted.counts.posted),
-            seconds=pull_seconds + post_seconds,
-            requests=both,
-            **common,
-        ),
+        _measured(entity, PULL, window, latency, pulled.counts.staged, fastest, fusion_requests),
+        _measured(entity, POST, window, latency, posted.counts.posted, post_seconds, jaggaer_requests),
+        _measured(entity, END_TO_END, window, latency, done, pull_seconds + post_seconds, both),
     ]
 
 
-def warm_up(sims: SimulatorProcess, window: Window) -> None:
-    """Runs every reader once, untimed, on a small window of its own just before `window`, so no measurement
-    pays one-off costs (lazy imports and caches, dlt's first pipeline, the simulators' first requests)."""
-    warm = Window(orders=min(window.orders, 50), start=window.start - timedelta(hours=1), end=window.start)
-    sims.seed(warm)
-    for reader in (naive_headers, dlt_headers):
-        reader(sims.fusion_url, warm, fusion_token(sims.fusion_url))
+def _measured(
+    entity: str, name: str, window: Window, latency: int, records: int, seconds: float, requests: int | None
+) -> Measurement:
+    return Measurement(
+        entity=entity,
+        name=name,
+        latency_ms=latency,
+        expected=window.records,
+        records=records,
+        seconds=seconds,
+        requests=requests,
+    )
+
+
+def _seconds(runs: list[tuple[FlowReport, float, int]]) -> str:
+    return ", ".join(f"{seconds:.1f}" for _, seconds, _ in runs)
+
+
+def warm_up(sims: SimulatorProcess, windows: Windows) -> None:
+    """Runs every reader once per entity, untimed, on the small warm-up window, so no measurement pays one-off
+    costs (lazy imports and caches, dlt's first pipeline, the simulators' first requests)."""
+    warm = windows.warm
+    for entity in SEED_ORDER:
+        sims.seed(entity, warm)
     with ConnectorFlow(sims.fusion_url, sims.jaggaer_url) as flow:
-        flow.pull(warm)
-        flow.post(warm)
+        flow.put_references(windows.references)
+        for entity in ENTITIES:
+            for reader in (naive_headers, dlt_headers):
+                reader(sims.fusion_url, entity, warm, fusion_token(sims.fusion_url))
+            flow.pull(entity, warm)
+            flow.post(entity, warm)
 
 
-def side_by_side(orders: int, progress: Progress) -> list[Measurement]:
+def side_by_side(records: int, progress: Progress) -> list[Measurement]:
     found: list[Measurement] = []
     with SimulatorProcess() as sims:
-        window = window_of(orders)
-        sims.seed(window)
-        warm_up(sims, window)
-        progress(f"simulators up, {orders:,} orders seeded, every reader warmed up")
+        windows = windows_of(records)
+        sims.seed_base_suppliers(windows.references)
+        for entity in SEED_ORDER:
+            sims.seed(entity, windows.measured)
+        warm_up(sims, windows)
+        progress(f"simulators up, {records:,} records of each entity seeded, every reader warmed up")
         for latency in LATENCIES_MS:
             sims.set_latency(latency)
-            found += measure_baselines(sims, window, latency, progress)
-            found += measure_connector(sims, window, latency, progress)
+            for entity in ENTITIES:
+                found += measure_baselines(sims, entity, windows.measured, latency, progress)
+                found += measure_connector(sims, entity, windows, latency, progress)
     return found
 
 
 def own_process_end_to_end(orders: int, progress: Progress) -> Measurement:
     with SimulatorProcess() as sims:
-        window = window_of(orders)
-        sims.seed(window)
+        windows = windows_of(orders)
+        sims.seed_base_suppliers(windows.references)
+        sims.seed(PURCHASE_ORDERS, windows.measured)
         progress(f"simulators up, {orders:,} orders seeded for the own-process run")
-        fusion_before, jaggaer_before = sims.fusion_requests(), sims.jaggaer_requests()
         command = [sys.executable, str(Path(__file__).with_name("e2e_process.py"))]
         command += ["--fusion-url", sims.fusion_url, "--jaggaer-url", sims.jaggaer_url]
-        command += ["--window", window.model_dump_json()]
+        command += ["--window", windows.measured.model_dump_json()]
+        command += ["--references", windows.references.model_dump_json()]
         finished = subprocess.run(command, stdout=subprocess.PIPE, text=True)
         if finished.returncode != 0:
             raise SystemExit(f"the end-to-end process for {orders:,} orders exited with {finished.returncode}")
         result = EndToEndResult.model_validate_json(finished.stdout.strip().splitlines()[-1])
-        fusion_requests = sims.fusion_requests() - fusion_before
-        jaggaer_after = sims.jaggaer_requests()
-    requests = (
-        None if jaggaer_before is None or jaggaer_after is None else (fusion_requests + jaggaer_after - jaggaer_before)
-    )
     measured = Measurement(
+        entity=PURCHASE_ORDERS,
         name=OWN_PROCESS,
         latency_ms=0,
         expected=orders,
         records=min(result.staged, result.posted),
         seconds=result.pull_seconds + result.post_seconds,
-        requests=requests,
+        requests=result.requests,
         peak_rss_mb=result.peak_rss_kb / 1024,
     )
     progress(f"{OWN_PROCESS}: {measured.records:,} in {measured.seconds:.1f} s, peak RSS {measured.peak_rss_mb:.0f} MB")
     return measured
 
 
-def one(measurements: list[Measurement], name: str, latency: int) -> Measurement:
-    return next(m for m in measurements if m.name == name and m.latency_ms == latency)
+def one(measurements: list[Measurement], entity: str, name: str, latency: int) -> Measurement:
+    return next(m for m in measurements if m.entity == entity and m.name == name and m.latency_ms == latency)
 
 
-def summarize(measurements: list[Measurement], small: Measurement, large: Measurement) -> Summary:
-    dlt, pull = one(measurements, DLT, 50), one(measurements, PULL, 50)
+def summarize(measurements: list[Measurement], entity: str, rss_growth_mb: float | None) -> Summary:
+    dlt, pull = one(measurements, entity, DLT, 50), one(measurements, entity, PULL, 50)
     return Summary(
+        entity=entity,
         pull_vs_dlt=pull.rate / dlt.rate if dlt.rate else 0.0,
         pull_rps=pull.rate,
-        post_rps=one(measurements, POST, 0).rate,
-        e2e_rps=one(measurements, END_TO_END, 0).rate,
-        requests_per_po=float("nan") if pull.requests_per_record is None else pull.requests_per_record,
-        rss_growth_mb=(large.peak_rss_mb or 0.0) - (small.peak_rss_mb or 0.0),
+        post_rps=one(measurements, entity, POST, 0).rate,
+        e2e_rps=one(measurements, entity, END_TO_END, 0).rate,
+        requests_per_record=float("nan") if pull.requests_per_record is None else pull.requests_per_record,
+        rss_growth_mb=rss_growth_mb,
     )
 
 
 def plan_from_arguments() -> Plan:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small windows (300; 300 and 3,000): a fast check")
-    parser.add_argument("--orders", type=int, help="orders in the side-by-side window")
+    parser.add_argument("--records", type=int, help="records of each entity in the side-by-side window")
     parser.add_argument("--rss-orders", type=int, nargs=2, metavar=("SMALL", "LARGE"), help="own-process windows")
     args = parser.parse_args()
-    plan = Plan(orders=300, rss_orders=(300, 3000)) if args.quick else Plan(orders=5000, rss_orders=(5000, 50000))
-    return Plan(orders=args.orders or plan.orders, rss_orders=tuple(args.rss_orders or plan.rss_orders))
+    plan = Plan(records=300, rss_orders=(300, 3000)) if args.quick else Plan(records=5000, rss_orders=(5000, 50000))
+    return Plan(records=args.records or plan.records, rss_orders=tuple(args.rss_orders or plan.rss_orders))
 
 
 def main() -> None:
     plan = plan_from_arguments()
     progress = Progress()
-    measurements = side_by_side(plan.orders, progress)
+    measurements = side_by_side(plan.records, progress)
     small, large = (own_process_end_to_end(orders, progress) for orders in plan.rss_orders)
     measurements += [small, large]
-    measurements.sort(key=lambda m: (ROW_ORDER.index(m.name), -m.latency_ms, m.expected))
-    summary = summarize(measurements, small, large)
+    measurements.sort(key=lambda m: (ENTITIES.index(m.entity), ROW_ORDER.index(m.name), -m.latency_ms, m.expected))
+    rss_growth = (large.peak_rss_mb or 0.0) - (small.peak_rss_mb or 0.0)
+    summaries = [summarize(measurements, e, rss_growth if e == PURCHASE_ORDERS else None) for e in ENTITIES]
     print(
-        f"{plan.orders:,} orders side by side, {os.cpu_count()} CPUs, simulators in a process of their own;"
-        f" reads: fastest of {READ_REPEATS}, posts: one run"
+        f"{plan.records:,} records of each entity side by side, {os.cpu_count()} CPUs, simulators in a process of"
+        f" their own; reads: fastest of {READ_REPEATS}, posts: one run"
     )
     print(measurements_table(measurements))
     print()
-    print(targets_table(summary))
+    print(targets_table(summaries))
     print(f"\nran in {time.monotonic() - progress.started:.0f} s")
     short = [m for m in measurements if not m.complete]
-    incomplete = [f"{m.name}, {m.latency_ms} ms: {m.records:,} of {m.expected:,}" for m in short]
+    incomplete = [f"{m.entity}, {m.name}, {m.latency_ms} ms: {m.records:,} of {m.expected:,}" for m in short]
     if incomplete:
-        print("INVALID: these did not process every order of their window: " + "; ".join(incomplete))
-    print(summary.line())
+        print("INVALID: these did not process every record of their window: " + "; ".join(incomplete))
+    for summary in summaries:
+        print(summary.line())
     if incomplete:
         sys.exit(1)
 

@@ -15,6 +15,12 @@ from results import Window
 
 _START_TIMEOUT_SECONDS = 60
 _CONTROL_TIMEOUT_SECONDS = 600  # seeding 50,000 orders takes a while
+# The pod's seed route per entity; JAGGAER's stats name its collections after the entities.
+_SEED_ROUTES = {
+    "purchase_orders": "/__sim__/seed",
+    "invoices": "/__sim__/invoices/seed",
+    "suppliers": "/__sim__/suppliers/seed",
+}
 
 
 def _free_port() -> int:
@@ -23,26 +29,83 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class SimulatorProcess:
+class SimulatorControl:
+    """The simulators' control routes (`/__sim__/…`): seeding, latency, reset and the requests they served."""
+
+    def __init__(self, fusion_url: str, jaggaer_url: str) -> None:
+        self.fusion_url = fusion_url
+        self.jaggaer_url = jaggaer_url
+        self._control = httpx.Client(timeout=_CONTROL_TIMEOUT_SECONDS)
+
+    def close(self) -> None:
+        self._control.close()
+
+    def seed_base_suppliers(self, window: Window) -> None:
+        """Stamps the pod's base suppliers (those its orders and invoices name) into `window`, and no others.
+        The pod does so on its first supplier seed only: call this before seeding suppliers anywhere else."""
+        self._seed("suppliers", window, 0)
+
+    def seed(self, entity: str, window: Window) -> None:
+        """The window's records of `entity`, all well formed, with LastUpdateDate in [start, end). Invoices
+        are drawn from the orders seeded so far."""
+        self._seed(entity, window, window.records)
+
+    def _seed(self, entity: str, window: Window, count: int) -> None:
+        body = window.model_dump(mode="json", exclude={"records"})
+        seed = {"count": count, **body, "malformed": 0, "seed": 7}
+        self._control.post(self.fusion_url + _SEED_ROUTES[entity], json=seed).raise_for_status()
+
+    def set_latency(self, latency_ms: int) -> None:
+        for url in (self.fusion_url, self.jaggaer_url):
+            self._control.put(f"{url}/__sim__/faults", json={"latency_ms": latency_ms, "rules": []}).raise_for_status()
+
+    def reset_jaggaer(self) -> None:
+        """Empties JAGGAER: documents, company profiles and custom-field values alike."""
+        self._control.post(f"{self.jaggaer_url}/__sim__/reset").raise_for_status()
+
+    def fusion_requests(self) -> int:
+        """Resource requests Fusion has served so far (token requests are counted apart)."""
+        return int(self._stats(self.fusion_url)["requests"])
+
+    def jaggaer_requests(self) -> int | None:
+        """API requests JAGGAER has served so far, when the simulator counts them."""
+        requests: Any = self._stats(self.jaggaer_url).get("requests")
+        return None if requests is None else int(requests)
+
+    def requests(self) -> int | None:
+        """Requests both have served so far, when JAGGAER counts its own."""
+        jaggaer = self.jaggaer_requests()
+        return None if jaggaer is None else self.fusion_requests() + jaggaer
+
+    def jaggaer_stored(self, entity: str) -> int:
+        """Documents of `entity` JAGGAER holds."""
+        return int(self._stats(self.jaggaer_url)[entity]["stored"])
+
+    def _stats(self, url: str) -> dict[str, Any]:
+        response = self._control.get(f"{url}/__sim__/stats")
+        response.raise_for_status()
+        stats: dict[str, Any] = response.json()
+        return stats
+
+
+class SimulatorProcess(SimulatorControl):
     """`ml-connector simulate` on two free loopback ports; use as a context manager."""
 
     def __init__(self) -> None:
         fusion_port, jaggaer_port = _free_port(), _free_port()
-        self.fusion_url = f"http://127.0.0.1:{fusion_port}"
-        self.jaggaer_url = f"http://127.0.0.1:{jaggaer_port}"
+        super().__init__(f"http://127.0.0.1:{fusion_port}", f"http://127.0.0.1:{jaggaer_port}")
         command = [str(Path(sys.executable).parent / "ml-connector"), "simulate"]
         command += ["--fusion-port", str(fusion_port), "--jaggaer-port", str(jaggaer_port)]
         # Its errors go to a file, not a pipe nobody drains: shown if it fails to start; closed by close().
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._errors)
-        self._control = httpx.Client(timeout=_CONTROL_TIMEOUT_SECONDS)
 
     def __enter__(self) -> "SimulatorProcess":
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS
         while time.monotonic() < deadline and self._process.poll() is None:
             try:
-                self._control.get(f"{self.fusion_url}/__sim__/stats").raise_for_status()
-                self._control.get(f"{self.jaggaer_url}/__sim__/stats").raise_for_status()
+                self._stats(self.fusion_url)
+                self._stats(self.jaggaer_url)
                 return self
             except httpx.HTTPError:
                 time.sleep(0.2)
@@ -57,7 +120,7 @@ class SimulatorProcess:
         self.close()
 
     def close(self) -> None:
-        self._control.close()
+        super().close()
         if self._process.poll() is None:
             self._process.terminate()
             try:
@@ -66,34 +129,3 @@ class SimulatorProcess:
                 self._process.kill()
                 self._process.wait()
         self._errors.close()
-
-    def seed(self, window: Window) -> None:
-        """The window's orders, all well formed, with LastUpdateDate in [start, end)."""
-        body = window.model_dump(mode="json")
-        seed = {"count": body["orders"], "start": body["start"], "end": body["end"], "malformed": 0, "seed": 7}
-        self._control.post(f"{self.fusion_url}/__sim__/seed", json=seed).raise_for_status()
-
-    def set_latency(self, latency_ms: int) -> None:
-        for url in (self.fusion_url, self.jaggaer_url):
-            self._control.put(f"{url}/__sim__/faults", json={"latency_ms": latency_ms, "rules": []}).raise_for_status()
-
-    def reset_jaggaer(self) -> None:
-        self._control.post(f"{self.jaggaer_url}/__sim__/reset").raise_for_status()
-
-    def fusion_requests(self) -> int:
-        """Resource requests Fusion has served so far (token requests are counted apart)."""
-        return int(self._stats(self.fusion_url)["requests"])
-
-    def jaggaer_requests(self) -> int | None:
-        """API requests JAGGAER has served so far, when the simulator counts them."""
-        requests: Any = self._stats(self.jaggaer_url).get("requests")
-        return None if requests is None else int(requests)
-
-    def jaggaer_stored(self) -> int:
-        return int(self._stats(self.jaggaer_url)["purchase_orders"]["stored"])
-
-    def _stats(self, url: str) -> dict[str, Any]:
-        response = self._control.get(f"{url}/__sim__/stats")
-        response.raise_for_status()
-        stats: dict[str, Any] = response.json()
-        return stats

@@ -2,6 +2,7 @@
 SQLite store and a real Dagster instance."""
 
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,9 @@ from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.flows import FLOWS
-from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS, DISABLED_COST_CENTER
-from ml_connector_dagster.records import Invoice, PurchaseOrder
+from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS
+from ml_connector_dagster.connections import jaggaer_client
+from ml_connector_dagster.records import Invoice, MappedAccount, PurchaseOrder
 from ml_connector_dagster.store import AuditStatus, Store
 from ml_connector_dagster_tests.conftest import hours_ago
 from ml_connector_dagster_tests.references import RULE
@@ -134,35 +136,127 @@ def _companies(sims: LocalSimulators) -> list[dict[str, Any]]:
     return sims.jaggaer.companies.collection.documents()
 
 
-def test_a_rerun_posts_nothing_and_a_disabled_cost_center_is_the_one_write(
+def test_a_rerun_posts_nothing_and_reference_data_is_skipped_as_unchanged(
     plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
 ) -> None:
     _first_sync(plain_store, sims, instance)
-    writes_before = sims.jaggaer.collection_stats()["custom_field_values"].writes
+    writes = {name: kept.writes for name, kept in sims.jaggaer.collection_stats().items()}
 
     again = run_flows(instance, START, END)
 
     assert again.success, again.failure
-    assert again.counts.posted == 0 and again.counts.failed == 0
+    assert (again.counts.posted, again.counts.failed, again.counts.pending) == (0, 0, 0)
     assert again.by_entity["cost_centers"].skipped == COST_CENTER_VALUES
     assert again.by_entity["gl_accounts"].skipped == GL_COMBINATIONS
-    skipped = plain_store.audit.query(run_id=again.run_id, entity="cost_centers", status=AuditStatus.SKIPPED)
-    assert {row.reason for row in skipped} == {"unchanged since the version already written"}
-    assert sims.jaggaer.collection_stats()["custom_field_values"].writes == writes_before
+    for entity in ("cost_centers", "gl_accounts"):
+        skipped = plain_store.audit.query(run_id=again.run_id, entity=entity, status=AuditStatus.SKIPPED, limit=500)
+        assert {row.reason for row in skipped} == {"unchanged since the version already written"}, entity
+    assert {name: kept.writes for name, kept in sims.jaggaer.collection_stats().items()} == writes
+    assert sims.jaggaer.purchase_order_stats().writes == ORDERS
 
-    sims.fusion.set_cost_center_enabled("30", False)
-    disabled = run_flows(instance, START, END)
 
-    assert disabled.success, disabled.failure
-    assert disabled.by_entity["cost_centers"].posted == 1
-    assert disabled.counts.posted == 1
+def _assert_only_cost_center_30_went_inactive(
+    store: Store, sims: LocalSimulators, result: SyncRunResult, writes_before: int
+) -> None:
+    assert result.success, result.failure
+    assert result.by_entity["cost_centers"].posted == 1
+    assert result.counts.posted == 1
     assert sims.jaggaer.collection_stats()["custom_field_values"].writes == writes_before + 1
-    assert _custom_field_values(sims, "Cost Center")["30"]["active"] is False
-    assert _custom_field_values(sims, "Cost Center")["20"]["active"] is True
-    [entry] = [
-        e for e in plain_store.ledger.entries("fusion", "jaggaer", "cost_centers") if e.natural_key == "30"
-    ]
+    cost_centers = _custom_field_values(sims, "Cost Center")
+    assert cost_centers["30"]["active"] is False
+    assert all(cost_centers[value]["active"] for value in COST_CENTERS if value != "30")
+    [entry] = [e for e in store.ledger.entries("fusion", "jaggaer", "cost_centers") if e.natural_key == "30"]
     assert entry.target_state == "inactive"
-    assert DISABLED_COST_CENTER not in plain_store.ledger.natural_keys_with_state(
-        "fusion", "jaggaer", "cost_centers", "active"
+    assert store.ledger.natural_keys_with_state("fusion", "jaggaer", "cost_centers", "active") == {"10", "20", "40"}
+
+
+def test_a_cost_center_disabled_in_fusion_is_the_next_windows_one_write(
+    plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    _first_sync(plain_store, sims, instance)
+    writes_before = sims.jaggaer.collection_stats()["custom_field_values"].writes
+    sims.fusion.set_cost_center_enabled("30", False)
+
+    result = run_flows(instance, END, END + timedelta(hours=1))
+
+    _assert_only_cost_center_30_went_inactive(plain_store, sims, result, writes_before)
+
+
+def test_a_cost_center_disabled_in_fusion_is_written_by_a_rerun_of_the_same_window(
+    plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    """A snapshot is read whole on every run: what Fusion holds now is what the run must post, whichever
+    window it runs for."""
+    _first_sync(plain_store, sims, instance)
+    writes_before = sims.jaggaer.collection_stats()["custom_field_values"].writes
+    sims.fusion.set_cost_center_enabled("30", False)
+
+    result = run_flows(instance, START, END)
+
+    _assert_only_cost_center_30_went_inactive(plain_store, sims, result, writes_before)
+
+
+def test_a_canceled_invoice_is_skipped_before_jaggaer_and_cancelled_once_it_is_there(
+    plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
+    _seed(sims, canceled=1)
+
+    first = run_flows(instance, START, END)
+
+    assert first.success, first.failure
+    invoices = first.by_entity["invoices"]
+    assert (invoices.posted, invoices.skipped, invoices.failed) == (INVOICES - 1, 1, 0)
+    [skipped] = plain_store.audit.query(run_id=first.run_id, entity="invoices", status=AuditStatus.SKIPPED)
+    assert skipped.reason == "canceled in Fusion before it reached JAGGAER"
+    assert sims.jaggaer.collection_stats()["invoices"].stored == INVOICES - 1
+    canceled = next(
+        invoice
+        for invoice in (Invoice.model_validate_json(payload) for payload in _staged(plain_store, "invoices"))
+        if invoice.canceled
     )
+    assert str(canceled.source_id) == skipped.record_key
+
+    # The Fusion simulator cannot cancel an invoice it already holds, so the "posted, then canceled" case is
+    # played from JAGGAER's side: the invoice reached JAGGAER before it was canceled (an earlier install whose
+    # ledger is gone), and the next run of the window finds it by supplier and invoice number and cancels it.
+    mapped = {
+        account: MappedAccount(cost_center=str(account.combination).split(".")[1], gl_account=str(account.combination))
+        for account in canceled.charge_accounts()
+    }
+    with closing(jaggaer_client(plain_store)) as client:
+        imported = client.import_invoice(canceled.model_copy(update={"canceled": False}).with_accounting(mapped))
+
+    again = run_flows(instance, START, END)
+
+    assert again.success, again.failure
+    assert again.by_entity["invoices"].posted == 1
+    [posted] = plain_store.audit.query(run_id=again.run_id, entity="invoices", status=AuditStatus.POSTED)
+    assert posted.record_key == str(canceled.source_id) and imported in (posted.reason or "")
+    stats = sims.jaggaer.collection_stats()["invoices"]
+    assert (stats.stored, stats.duplicates) == (INVOICES, 0)
+    assert sims.jaggaer.invoices.get(int(imported))["workflowStatus"] == "Canceled"
+    others = [d for d in sims.jaggaer.invoices.collection.documents() if d["invoiceId"] != int(imported)]
+    assert {d["workflowStatus"] for d in others} == {"Imported"}
+
+
+def test_thirty_days_of_hourly_windows_for_every_entity_run_as_one_run(
+    plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
+    windows = 30 * 24
+    start, end = hours_ago(windows + 1), hours_ago(1)
+    sims.fusion.seed_suppliers(3, start, end)
+    sims.fusion.seed_purchase_orders(6, start, end)
+    sims.fusion.seed_invoices(4, start, end)
+
+    result = run_flows(instance, start, end)
+
+    assert result.success, result.failure
+    assert [run.run_id for run in instance.get_runs()] == [result.run_id]
+    for flow in FLOWS:
+        for key in (pull_key(flow), post_key(flow)):
+            assert len(instance.get_materialized_partitions(key)) == windows, key
+    assert result.by_entity["suppliers"].posted == BASE + 3
+    assert (result.by_entity["purchase_orders"].posted, result.by_entity["invoices"].posted) == (6, 4)
+    assert sims.jaggaer.purchase_order_stats().duplicates == 0

@@ -9,10 +9,10 @@ import pytest
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
 from ml_connector_dagster.cli.simulators import LocalSimulators
+from ml_connector_dagster.definitions import defs
 from ml_connector_dagster.defs.fusion.resources import FusionResource
 from ml_connector_dagster.defs.partitions import PARTITION_FORMAT
 from ml_connector_dagster.defs.store.resources import ConnectorStoreResource
-from ml_connector_dagster.definitions import defs
 from ml_connector_dagster.store import Store
 
 from .conftest import hours_ago
@@ -108,7 +108,10 @@ def test_changes_in_closed_windows_are_requested_once_and_the_watermark_survives
     assert requested.cursor == hours_ago(2).isoformat()
 
     again = tick(instance, requested.cursor)
-    assert again.run_requests == [] and again.skip_message == f"no closed window with changes since {hours_ago(2).isoformat()}"
+    assert (
+        again.run_requests == []
+        and again.skip_message == f"no closed window with changes since {hours_ago(2).isoformat()}"
+    )
     # A fresh cursor (the sensor reset, or the code location redeployed) loses nothing: the mark is in the store.
     before = fusion_stats(sims)
     reset = tick(instance, None)
@@ -141,6 +144,4 @@ def test_a_closed_window_still_settling_is_not_requested(
     # Once the lag no longer covers it, the next tick requests the window it held back.
     monkeypatch.setenv("ML_CONNECTOR_SETTLE_LAG_MINUTES", "0")
     later = tick(instance, requested.cursor)
-    assert [r.run_key for r in later.run_requests] == [
-        f"invoices:{partition_key(hours_ago(2))}:{settling.isoformat()}"
-    ]
+    assert [r.run_key for r in later.run_requests] == [f"invoices:{partition_key(hours_ago(2))}:{settling.isoformat()}"]

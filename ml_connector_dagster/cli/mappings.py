@@ -101,7 +101,7 @@ def history(limit: int) -> None:
         return
     for change in changes:
         click.echo(
-            f"{change.changed_at.isoformat(timespec='seconds')}  {change.changed_by}  {change.action:<12} "
+            f"{change.changed_at.isoformat(timespec='seconds')}  {change.changed_by}  {change.action:<12}  "
             f"{change.subject}  {change.before or '-'} → {change.after or '-'}  ({change.source})"
         )
 

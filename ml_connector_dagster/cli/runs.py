@@ -109,8 +109,9 @@ def _execute(
 
 def _counts(instance: dg.DagsterInstance, run_id: str, flow: Flow) -> SyncCounts:
     """Pulled and quarantined come from the pull's metadata, the write outcomes from the post's."""
-    pulled = _metadata(instance, run_id, pull_key(flow))
     posted = _metadata(instance, run_id, post_key(flow))
+    # A replay has no pull step: what it converted again is on the post asset's observation.
+    pulled = _metadata(instance, run_id, pull_key(flow)) or posted
     return SyncCounts(
         pulled=pulled.get("pulled", 0),
         staged=pulled.get("staged", 0),

@@ -63,12 +63,15 @@ class Replay:
     def _requarantined(self) -> None:
         feed = self.pull.feed
         rows = self.store.quarantine.list_open(feed.system, feed.entity, limit=_EVERY_ROW)
+        # By the audit trail, not the quarantine row: a later run that quarantined the record again (a replay
+        # before the fix) has taken the row over, yet the record is still the one the chosen run quarantined.
+        in_run = self._keys_with(AuditStatus.QUARANTINED, feed.system) if self.selection.run_id else None
         chosen = [
             row
             for row in rows
             if self.selection.wants_key(row.record_key)
-            and (self.selection.run_id is None or row.run_id == self.selection.run_id)
-            and self.selection.in_range(row.last_seen_at)
+            and (in_run is None or row.record_key in in_run)
+            and (in_run is not None or self.selection.in_range(row.last_seen_at))
         ]
         self.pull.run_raws(json.loads(row.raw_payload) for row in chosen)
         staged_keys = [row.record_key for row in chosen]
@@ -77,17 +80,16 @@ class Replay:
         self.post.replay(fixed, self.selection.label())
 
     def _failed_keys(self) -> list[str]:
-        post, selection = self.post, self.selection
+        return list(self._keys_with(AuditStatus.FAILED, self.post.sink.system))
+
+    def _keys_with(self, status: AuditStatus, system: str) -> dict[str, None]:
+        """Keys of the entity's records audited with `status` by `system`, within the selection, in order."""
+        selection = self.selection
         rows = self.store.audit.query(
-            run_id=selection.run_id,
-            system=post.sink.system,
-            entity=post.entity,
-            status=AuditStatus.FAILED,
-            limit=_EVERY_ROW,
+            run_id=selection.run_id, system=system, entity=self.post.entity, status=status, limit=_EVERY_ROW
         )
-        keys = [
+        return dict.fromkeys(
             row.record_key
             for row in rows
             if selection.wants_key(row.record_key) and selection.in_range(row.recorded_at)
-        ]
-        return list(dict.fromkeys(keys))
+        )
