@@ -1,6 +1,7 @@
 """A flow's two assets: `<source>/<entity>` pulls and stages a window, `<target>/<entity>` posts it."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 
@@ -23,18 +24,26 @@ def post_key(flow: Flow) -> dg.AssetKey:
     return dg.AssetKey([flow.target, flow.entity])
 
 
+def _on(system: str) -> dict[str, Any]:
+    """What both assets of a flow share, for the system an asset talks to: windows, single-run backfills, the
+    system's pool and group, kind and owners."""
+    return {
+        "group_name": system,
+        "partitions_def": SYNC_WINDOWS,
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "pool": f"{system}_api",
+        "kinds": {_KINDS.get(system, system)},
+        "owners": OWNERS,
+        "required_resource_keys": {"store", system},
+    }
+
+
 def pull_asset(flow: Flow) -> dg.AssetsDefinition:
     @dg.asset(
         key=pull_key(flow),
-        group_name=flow.source,
-        partitions_def=SYNC_WINDOWS,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=f"{flow.source}_api",
-        kinds={_KINDS.get(flow.source, flow.source)},
-        owners=OWNERS,
         tags={"entity": flow.entity, "snapshot": str(flow.snapshot).lower()},
         description=flow.pull_description,
-        required_resource_keys={"store", flow.source},
+        **_on(flow.source),
     )
     def _pull(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = ConnectorSettings()
@@ -62,15 +71,9 @@ def post_asset(flow: Flow) -> dg.AssetsDefinition:
     @dg.asset(
         key=post_key(flow),
         deps=[pull_key(flow), *before],
-        group_name=flow.target,
-        partitions_def=SYNC_WINDOWS,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=f"{flow.target}_api",
-        kinds={_KINDS.get(flow.target, flow.target)},
-        owners=OWNERS,
         tags={"entity": flow.entity},
         description=flow.post_description,
-        required_resource_keys={"store", flow.target},
+        **_on(flow.target),
     )
     def _post(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = ConnectorSettings()

@@ -8,6 +8,7 @@ stops the post of that run (`waiting_blocks_post` makes waiting records stop it 
 """
 
 import warnings
+from collections.abc import Callable
 
 import dagster as dg
 
@@ -16,7 +17,10 @@ from ml_connector_dagster.defs.flows.engine import dependency_check, opened_stor
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.flows import Flow
 from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.checks import check_mappings, check_suppliers
+from ml_connector_dagster.sync.dependencies import DependencyCheck
+from ml_connector_dagster.sync.window import SyncWindow
 
 _LISTED = 50
 # A partitioned check is what keeps a check from loading every partition of its asset (Dagster 1.13 marks it
@@ -34,86 +38,84 @@ def _counts_table(counts: dict[str, int], what: str) -> dg.MetadataValue:
 
 def flow_checks(flow: Flow) -> list[dg.AssetChecksDefinition]:
     checks: list[dg.AssetChecksDefinition] = []
-    after = [dg.AssetKey([flow.target, entity]) for entity in flow.after]
     if flow.checks_accounts:
-        checks.append(_mapping_check(flow, after))
+        description = (
+            f"Every distribution of the window's {flow.entity} maps to a cost center and GL value active in "
+            "JAGGAER. Unmapped accounts (records wait) warn; mapping rows naming inactive or unknown values fail "
+            "and stop the post."
+        )
+        checks.append(_blocking_check(flow, "gl_mapping", description, _mapping_result))
     if flow.checks_suppliers:
-        checks.append(_supplier_check(flow, after))
+        description = (
+            f"Every supplier the window's {flow.entity} name exists in JAGGAER (posted by the suppliers flow). "
+            "Records naming a missing one wait in the pending queue."
+        )
+        checks.append(_blocking_check(flow, "suppliers_in_jaggaer", description, _supplier_result))
     return checks
 
 
-def _mapping_check(flow: Flow, after: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
+Evaluate = Callable[[DependencyCheck, Store, Flow, SyncWindow, ConnectorSettings], dg.AssetCheckResult]
+
+
+def _blocking_check(flow: Flow, name: str, description: str, evaluate: Evaluate) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=pull_key(flow),
-        name="gl_mapping",
+        name=name,
         blocking=True,
         partitions_def=SYNC_WINDOWS,
-        additional_deps=after,
+        additional_deps=[dg.AssetKey([flow.target, entity]) for entity in flow.after],
         required_resource_keys={"store"},
-        description=f"Every distribution of the window's {flow.entity} maps to a cost center and GL value "
-        "active in JAGGAER. Unmapped accounts (records wait) warn; mapping rows naming inactive or unknown "
-        "values fail and stop the post.",
+        description=description,
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = ConnectorSettings()
-        window = window_of(context)
         with opened_store(context) as store:
             check = dependency_check(flow, store)
-            assert check is not None
-            found = check_mappings(check, store, flow.entity, window.read_from(settings.lookback), window.end)
-        blocking = bool(found.broken) or (bool(found.unmapped) and settings.waiting_blocks_post)
-        metadata: dict[str, dg.MetadataValue] = {
-            "records": dg.MetadataValue.int(found.records),
-            "distributions": dg.MetadataValue.int(found.distributions),
-            "unmapped_accounts": dg.MetadataValue.int(len(found.unmapped)),
-            "broken_mappings": dg.MetadataValue.int(len(found.broken)),
-        }
-        if found.unmapped:
-            metadata["unmapped"] = _counts_table(found.unmapped, "charge account")
-        if found.broken:
-            metadata["broken"] = _counts_table(found.broken, "mapping problem")
-        return dg.AssetCheckResult(
-            passed=found.passed,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            metadata=metadata,
-            description=None if found.passed else _advice(found.unmapped, found.broken),
-        )
+            assert check is not None, "checks are built only for flows with needs"
+            return evaluate(check, store, flow, window_of(context), settings)
 
     return _check
 
 
-def _supplier_check(flow: Flow, after: list[dg.AssetKey]) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=pull_key(flow),
-        name="suppliers_in_jaggaer",
-        blocking=True,
-        partitions_def=SYNC_WINDOWS,
-        additional_deps=after,
-        required_resource_keys={"store"},
-        description=f"Every supplier the window's {flow.entity} name exists in JAGGAER (posted by the "
-        "suppliers flow). Records naming a missing one wait in the pending queue.",
+def _mapping_result(
+    check: DependencyCheck, store: Store, flow: Flow, window: SyncWindow, settings: ConnectorSettings
+) -> dg.AssetCheckResult:
+    found = check_mappings(check, store, flow.entity, window.read_from(settings.lookback), window.end)
+    blocking = bool(found.broken) or (bool(found.unmapped) and settings.waiting_blocks_post)
+    metadata: dict[str, dg.MetadataValue] = {
+        "records": dg.MetadataValue.int(found.records),
+        "distributions": dg.MetadataValue.int(found.distributions),
+        "unmapped_accounts": dg.MetadataValue.int(len(found.unmapped)),
+        "broken_mappings": dg.MetadataValue.int(len(found.broken)),
+    }
+    if found.unmapped:
+        metadata["unmapped"] = _counts_table(found.unmapped, "charge account")
+    if found.broken:
+        metadata["broken"] = _counts_table(found.broken, "mapping problem")
+    return dg.AssetCheckResult(
+        passed=found.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=None if found.passed else _advice(found.unmapped, found.broken),
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings = ConnectorSettings()
-        window = window_of(context)
-        with opened_store(context) as store:
-            check = dependency_check(flow, store)
-            assert check is not None
-            found = check_suppliers(check, store, flow.entity, window.read_from(settings.lookback), window.end)
-        metadata: dict[str, dg.MetadataValue] = {
-            "records": dg.MetadataValue.int(found.records),
-            "missing_suppliers": dg.MetadataValue.int(len(found.missing)),
-        }
-        if found.missing:
-            metadata["missing"] = _counts_table(found.missing, "supplier")
-        blocking = bool(found.missing) and settings.waiting_blocks_post
-        return dg.AssetCheckResult(
-            passed=found.passed,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            metadata=metadata,
-        )
 
-    return _check
+
+def _supplier_result(
+    check: DependencyCheck, store: Store, flow: Flow, window: SyncWindow, settings: ConnectorSettings
+) -> dg.AssetCheckResult:
+    found = check_suppliers(check, store, flow.entity, window.read_from(settings.lookback), window.end)
+    metadata: dict[str, dg.MetadataValue] = {
+        "records": dg.MetadataValue.int(found.records),
+        "missing_suppliers": dg.MetadataValue.int(len(found.missing)),
+    }
+    if found.missing:
+        metadata["missing"] = _counts_table(found.missing, "supplier")
+    blocking = bool(found.missing) and settings.waiting_blocks_post
+    return dg.AssetCheckResult(
+        passed=found.passed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
 
 
 def _advice(unmapped: dict[str, int], broken: dict[str, int]) -> str:
