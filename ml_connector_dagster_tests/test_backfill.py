@@ -29,9 +29,11 @@ def daemon_context() -> Iterator[WorkspaceProcessContext]:
         LoadableTargetOrigin(executable_path=sys.executable, module_name="ml_connector_dagster.definitions"),
         location_name="ml_connector_dagster",
     )
-    with dg.instance_for_test(overrides=_QUEUED) as instance:
-        with create_test_daemon_workspace_context(InProcessTestWorkspaceLoadTarget(origin), instance) as context:
-            yield context
+    with (
+        dg.instance_for_test(overrides=_QUEUED) as instance,
+        create_test_daemon_workspace_context(InProcessTestWorkspaceLoadTarget(origin), instance) as context,
+    ):
+        yield context
 
 
 def test_thirty_days_of_every_entity_backfill_as_one_run(daemon_context: WorkspaceProcessContext) -> None:

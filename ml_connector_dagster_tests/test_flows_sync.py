@@ -10,10 +10,10 @@ import dagster as dg
 
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
-from ml_connector_dagster.defs.flows.assets import post_key, pull_key
-from ml_connector_dagster.flows import FLOWS
-from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS
 from ml_connector_dagster.connections import jaggaer_client
+from ml_connector_dagster.defs.flows.assets import post_key, pull_key
+from ml_connector_dagster.flows import FLOWS, flow_named
+from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS
 from ml_connector_dagster.records import Invoice, MappedAccount, PurchaseOrder
 from ml_connector_dagster.store import AuditStatus, Store
 from ml_connector_dagster_tests.conftest import hours_ago
@@ -66,7 +66,7 @@ def _step_order(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[in
 
 
 def _post_step(entity: str) -> str:
-    return "__".join(post_key(next(flow for flow in FLOWS if flow.entity == entity)).path)
+    return "__".join(post_key(flow_named(entity)).path)
 
 
 def _custom_field_values(sims: LocalSimulators, field: str) -> dict[str, dict[str, Any]]:
@@ -104,8 +104,9 @@ def test_one_run_posts_every_entity_reference_data_first(
 
     # A PO names its supplier by the ERP number, every distribution its mapped cost center and GL value.
     documents = {document["poNumber"]: document for document in sims.jaggaer.purchase_orders()}
-    for payload in _staged(plain_store, "purchase_orders"):
-        order = PurchaseOrder.model_validate_json(payload)
+    staged = [PurchaseOrder.model_validate_json(payload) for payload in _staged(plain_store, "purchase_orders")]
+    assert len(staged) == ORDERS
+    for order in staged:
         document = documents[order.order_number]
         assert document["supplier"]["supplierNumber"] == NUMBER_BY_SUPPLIER_ID[order.supplier_id]
         assert document["supplier"]["supplierNumber"] != str(order.supplier_id)
@@ -125,15 +126,12 @@ def test_one_run_posts_every_entity_reference_data_first(
         assert sent == expected
 
     # The supplier cross-reference: SupplierId → supplier number (natural key) → bravoId (target id).
-    bravo_ids = {str(company["extCode"]): str(company["bravoId"]) for company in _companies(sims)}
+    companies = sims.jaggaer.companies.collection.documents()
+    bravo_ids = {str(company["extCode"]): str(company["bravoId"]) for company in companies}
     for supplier in BASE_SUPPLIERS:
         key = str(supplier.supplier_id)
         entry = plain_store.ledger.get_many("fusion", "jaggaer", "suppliers", [key])[key]
         assert (entry.natural_key, entry.target_id) == (supplier.number, bravo_ids[supplier.number])
-
-
-def _companies(sims: LocalSimulators) -> list[dict[str, Any]]:
-    return sims.jaggaer.companies.collection.documents()
 
 
 def test_a_rerun_posts_nothing_and_reference_data_is_skipped_as_unchanged(
@@ -240,8 +238,29 @@ def test_a_canceled_invoice_is_skipped_before_jaggaer_and_cancelled_once_it_is_t
     assert {d["workflowStatus"] for d in others} == {"Imported"}
 
 
-def test_thirty_days_of_hourly_windows_for_every_entity_run_as_one_run(
+def test_an_invoice_posted_then_canceled_in_fusion_is_cancelled_in_jaggaer(
     plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
+    _seed(sims)
+    first = run_flows(instance, START, END)
+    assert first.success and first.by_entity["invoices"].posted == INVOICES, first.failure
+    invoice = Invoice.model_validate_json(next(iter(_staged(plain_store, "invoices"))))
+    [entry] = plain_store.ledger.get_many("fusion", "jaggaer", "invoices", [str(invoice.source_id)]).values()
+    assert entry.target_id is not None
+
+    sims.fusion.cancel_invoice(invoice.source_id, at=END + timedelta(minutes=5))
+    later = run_flows(instance, END, END + timedelta(hours=1))
+
+    assert later.success, later.failure
+    assert (later.by_entity["invoices"].pulled, later.by_entity["invoices"].posted) == (1, 1)
+    assert sims.jaggaer.invoices.get(int(entry.target_id))["workflowStatus"] == "Canceled"
+    stats = sims.jaggaer.collection_stats()["invoices"]
+    assert (stats.stored, stats.duplicates) == (INVOICES, 0), "cancelled in place, never imported again"
+
+
+def test_thirty_days_of_hourly_windows_for_every_entity_run_as_one_run(
+    plain_store: Store, sims: LocalSimulators
 ) -> None:
     plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
     windows = 30 * 24
@@ -250,13 +269,16 @@ def test_thirty_days_of_hourly_windows_for_every_entity_run_as_one_run(
     sims.fusion.seed_purchase_orders(6, start, end)
     sims.fusion.seed_invoices(4, start, end)
 
-    result = run_flows(instance, start, end)
+    # In memory: the run writes one materialization per window of each of the ten assets, which on a SQLite
+    # event log alone takes minutes; the run and its partitions are the same either way.
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_flows(instance, start, end)
 
-    assert result.success, result.failure
-    assert [run.run_id for run in instance.get_runs()] == [result.run_id]
-    for flow in FLOWS:
-        for key in (pull_key(flow), post_key(flow)):
-            assert len(instance.get_materialized_partitions(key)) == windows, key
+        assert result.success, result.failure
+        assert [run.run_id for run in instance.get_runs()] == [result.run_id]
+        for flow in FLOWS:
+            for key in (pull_key(flow), post_key(flow)):
+                assert len(instance.get_materialized_partitions(key)) == windows, key
     assert result.by_entity["suppliers"].posted == BASE + 3
     assert (result.by_entity["purchase_orders"].posted, result.by_entity["invoices"].posted) == (6, 4)
     assert sims.jaggaer.purchase_order_stats().duplicates == 0

@@ -100,45 +100,52 @@ def _execute(
     return SyncRunResult(
         run_id=result.run_id,
         success=result.success,
-        by_entity={flow.entity: _counts(instance, result.run_id, flow) for flow in flows},
+        by_entity=_counts_by_entity(instance, result.run_id, flows),
         failure=None if result.success else _failure(result, interrupted),
         interrupted=interrupted,
         recovered=recovered,
     )
 
 
-def _counts(instance: dg.DagsterInstance, run_id: str, flow: Flow) -> SyncCounts:
-    """Pulled and quarantined come from the pull's metadata, the write outcomes from the post's."""
-    posted = _metadata(instance, run_id, post_key(flow))
-    # A replay has no pull step: what it converted again is on the post asset's observation.
-    pulled = _metadata(instance, run_id, pull_key(flow)) or posted
-    return SyncCounts(
-        pulled=pulled.get("pulled", 0),
-        staged=pulled.get("staged", 0),
-        quarantined=pulled.get("quarantined", 0),
-        posted=posted.get("posted", 0),
-        skipped=posted.get("skipped", 0),
-        failed=posted.get("failed", 0),
-        pending=posted.get("pending", 0),
-    )
+def _counts_by_entity(instance: dg.DagsterInstance, run_id: str, flows: tuple[Flow, ...]) -> dict[str, SyncCounts]:
+    counts = _RunCounts(instance, run_id)
+    return {flow.entity: counts.of(flow) for flow in flows}
 
 
-def _metadata(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey) -> dict[str, int]:
-    """The counts of the asset's materialization in the run, or, for a step that stopped part-way, of the
-    observation it logged when it stopped: what it did up to there.
+class _RunCounts:
+    """The counts each asset of a run reported: its materialization, or, for a step that stopped part-way, the
+    observation it logged when it stopped (what it did up to there).
 
-    Read from the instance's event log: a step that raises does not hand the observation it logged to the
-    in-process result.
+    Read from the instance's event log, once per run: a step that raises does not hand the observation it
+    logged to the in-process result, and a backfill of many windows logs one materialization per window.
     """
-    materialized = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-    for entry in materialized:
-        materialization = entry.asset_materialization
-        if materialization is not None and materialization.asset_key == key:
-            return _ints(materialization.metadata)
-    observed = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)
-    stopped = [entry.asset_observation for entry in observed]
-    mine = [observation for observation in stopped if observation is not None and observation.asset_key == key]
-    return _ints(mine[-1].metadata) if mine else {}
+
+    def __init__(self, instance: dg.DagsterInstance, run_id: str) -> None:
+        self._counts: dict[dg.AssetKey, dict[str, int]] = {}
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION):
+            observation = entry.asset_observation
+            if observation is not None:
+                self._counts[observation.asset_key] = _ints(observation.metadata)
+        # Every window of a single-run backfill carries the same counts: those of the whole range.
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            materialization = entry.asset_materialization
+            if materialization is not None:
+                self._counts[materialization.asset_key] = _ints(materialization.metadata)
+
+    def of(self, flow: Flow) -> SyncCounts:
+        """Pulled and quarantined come from the pull's metadata, the write outcomes from the post's."""
+        posted = self._counts.get(post_key(flow), {})
+        # A replay has no pull step: what it converted again is on the post asset's observation.
+        pulled = self._counts.get(pull_key(flow)) or posted
+        return SyncCounts(
+            pulled=pulled.get("pulled", 0),
+            staged=pulled.get("staged", 0),
+            quarantined=pulled.get("quarantined", 0),
+            posted=posted.get("posted", 0),
+            skipped=posted.get("skipped", 0),
+            failed=posted.get("failed", 0),
+            pending=posted.get("pending", 0),
+        )
 
 
 def _ints(metadata: Mapping[str, dg.MetadataValue]) -> dict[str, int]:
@@ -146,9 +153,29 @@ def _ints(metadata: Mapping[str, dg.MetadataValue]) -> dict[str, int]:
 
 
 def _failure(result: dg.ExecuteInProcessResult, interrupted: bool) -> str:
+    blocked = _blocking_check_failures(result)
+    if blocked and not interrupted:
+        return blocked
     for event in result.all_events:
         if event.is_step_failure:
             if interrupted:
                 return f"stopped by SIGINT or SIGTERM during {event.step_key}"
             return f"{event.step_key}: {step_failure_reason(event.step_failure_data)}"
     return "stopped by SIGINT or SIGTERM" if interrupted else "the run failed"
+
+
+def _blocking_check_failures(result: dg.ExecuteInProcessResult) -> str | None:
+    """`blocking check fusion/invoices gl_mapping failed, so jaggaer/invoices was not posted: <its advice>`."""
+    stopped = []
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.asset_check_evaluation_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        asset = evaluation.asset_key.to_user_string()
+        posts = [post_key(flow).to_user_string() for flow in FLOWS if pull_key(flow) == evaluation.asset_key]
+        held = posts[0] if posts else "its post"
+        advice = evaluation.description or "see the check's metadata in the Dagster UI"
+        stopped.append(f"blocking check {asset} {evaluation.check_name} failed, so {held} was not posted: {advice}")
+    return "; ".join(stopped) or None

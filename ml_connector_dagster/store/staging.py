@@ -18,22 +18,32 @@ class Staging:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def stage(self, records: Sequence[StagedRecord]) -> int:
-        """Insert the records not staged before; returns how many were new.
+    def stage(self, records: Sequence[StagedRecord], replace_changed: bool = False) -> int:
+        """Insert the records not staged before; returns how many were new (or replaced).
 
         Re-pulling an overlapping window hands the same (key, version) again; it is ignored, so
-        re-running a window is always safe.
+        re-running a window is always safe. `replace_changed` is for snapshots, whose version is the window's
+        end rather than a change time at the source: a re-read of the same window with a different payload
+        replaces the staged one instead of being dropped.
         """
         if not records:
             return 0
         with self._engine.begin() as connection:
-            statement = (
-                upsert_insert(connection, staged_records)
-                .on_conflict_do_nothing(index_elements=list(_KEY))
-                # Only rows actually inserted come back, which is the honest count: executemany
-                # rowcounts are not reliable across drivers.
-                .returning(staged_records.c.source_key)
-            )
+            insert = upsert_insert(connection, staged_records)
+            if replace_changed:
+                conflict = insert.on_conflict_do_update(
+                    index_elements=list(_KEY),
+                    set_={
+                        name: insert.excluded[name]
+                        for name in ("natural_key", "payload_hash", "payload", "pulled_run_id")
+                    },
+                    where=staged_records.c.payload_hash != insert.excluded.payload_hash,
+                )
+            else:
+                conflict = insert.on_conflict_do_nothing(index_elements=list(_KEY))
+            # Only rows actually written come back, which is the honest count: executemany rowcounts are not
+            # reliable across drivers.
+            statement = conflict.returning(staged_records.c.source_key)
             inserted = connection.execute(statement, [record.model_dump() for record in records])
             return len(inserted.all())
 

@@ -213,6 +213,9 @@ class Post:
         self, staged: StagedRecord, waiting: Waiting, earlier: PendingEntry | None, now: datetime, decided: _Decided
     ) -> None:
         report = self.report
+        if earlier is not None and earlier.last_run_id == self.run_id and earlier.version >= staged.version:
+            # Held by this very run already (its window, then its look at the queue): counted once per run.
+            return
         if earlier is not None and not self._force and earlier.next_try_at > now and earlier.version >= staged.version:
             # Still waiting and not due again yet: left as it is, not counted twice.
             return

@@ -23,6 +23,11 @@ BATCH_SIZE = 500
 _SNAPSHOT_OFFSET = timedelta(milliseconds=1)
 
 
+def snapshot_version(hi: datetime) -> datetime:
+    """The version a snapshot read for a window ending at `hi` is staged under."""
+    return hi - _SNAPSHOT_OFFSET
+
+
 class Pull:
     def __init__(self, store: Store, feed: SourceFeed, target_system: str, run_id: str) -> None:
         self.store = store
@@ -35,7 +40,7 @@ class Pull:
 
     def run(self, lo: datetime, hi: datetime) -> FlowReport:
         report = self.report
-        self._snapshot_version = hi - _SNAPSHOT_OFFSET if self.feed.snapshot else None
+        self._snapshot_version = snapshot_version(hi) if self.feed.snapshot else None
         batch = _Batch()
         try:
             for raw in self.feed.changed(lo, hi):
@@ -110,7 +115,7 @@ class Pull:
     def _flush(self, batch: "_Batch", report: FlowReport) -> None:
         feed, store = self.feed, self.store
         if batch.staged:
-            report.counts.staged += store.staging.stage(batch.staged)
+            report.counts.staged += store.staging.stage(batch.staged, replace_changed=feed.snapshot)
             store.ledger.record_seen(feed.system, self.target_system, feed.entity, batch.seen)
             store.quarantine.resolve(feed.system, feed.entity, [r.source_key for r in batch.staged], self.run_id)
         if batch.quarantined:

@@ -11,6 +11,7 @@ from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadat
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.flows import Flow
 from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.sync.pull import snapshot_version
 
 _KINDS = {"fusion": "oracle", "jaggaer": "jaggaer", "netsuite": "netsuite"}
 OWNERS = ["team:procurement-it"]
@@ -81,8 +82,10 @@ def post_asset(flow: Flow) -> dg.AssetsDefinition:
         read_from = window.read_from(settings.lookback)
         with as_dagster_failure(), opened_store(context) as store, target_sink(context, flow, store) as sink:
             post = new_post(flow, store, sink, context.run_id, settings)
+            # A snapshot has one version per window, at its end: the look-back would only re-judge older ones.
+            lo = snapshot_version(window.end) if flow.snapshot else read_from
             with counts_if_stopped(context, post.report):
-                report = post.run(read_from, window.end)
+                report = post.run(lo, window.end)
         context.log.info(f"{flow.target} {flow.entity} {window.label}: {report.counts.line()}")
         if report.counts.pending:
             context.log.warning(

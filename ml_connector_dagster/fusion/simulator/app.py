@@ -17,6 +17,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ml_connector_dagster.fusion.simulator.control import control_routes
+from ml_connector_dagster.fusion.simulator.edits import cancel_invoice
 from ml_connector_dagster.fusion.simulator.errors import SimError, render_error
 from ml_connector_dagster.fusion.simulator.query import QueryError
 from ml_connector_dagster.fusion.simulator.render import json_bytes
@@ -119,6 +120,10 @@ class FusionSimulator:
     def touch_invoice(self, invoice_id: int, at: datetime | None = None) -> datetime:
         """Revises line 1's Description and moves the invoice's LastUpdateDate to `at` (default now)."""
         return self._store.touch("invoices", invoice_id, at or datetime.now(UTC))
+
+    def cancel_invoice(self, invoice_id: int, at: datetime | None = None) -> datetime:
+        """Cancels the invoice as Payables does (CanceledFlag, amount 0) and moves its LastUpdateDate to `at`."""
+        return self._store.touch("invoices", invoice_id, at or datetime.now(UTC), cancel_invoice)
 
     def set_account_enabled(self, code_combination_id: int, enabled: bool) -> None:
         """Enables or disables a combination of accountCombinationsLOV; KeyError when there is none."""

@@ -51,6 +51,13 @@ def edit_invoice(invoice: Row) -> None:
     line.attrs["Description"] = _revised(str(line.attrs.get("Description") or ""))
 
 
+def cancel_invoice(invoice: Row) -> None:
+    """What Payables' cancel action leaves: the flag set, the amount zeroed, the status canceled."""
+    invoice.attrs["CanceledFlag"] = True
+    invoice.attrs["InvoiceAmount"] = money(0)
+    invoice.attrs["ValidationStatus"] = "Canceled"
+
+
 EDITS: dict[str, Callable[[Row], None]] = {
     "purchaseOrders": edit_purchase_order,
     "suppliers": edit_supplier,

@@ -4,7 +4,7 @@ edits as a user would make them."""
 import gc
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -188,8 +188,8 @@ class PodStore:
         if sum(len(table) for table in self.tables.values()) >= _FREEZE_FROM:
             gc.freeze()
 
-    def touch(self, resource: str, key: int, at: datetime) -> datetime:
-        """Edits a record as a user would (see edits.py) and moves its LastUpdateDate to `at`."""
+    def touch(self, resource: str, key: int, at: datetime, edit: Callable[[Row], None] | None = None) -> datetime:
+        """Edits a record as a user would (see edits.py, or `edit`) and moves its LastUpdateDate to `at`."""
         if at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
         stamp = format_timestamp(at)
@@ -198,7 +198,7 @@ class PodStore:
             row = table.get(key)
             if row is None:
                 raise KeyError(key)
-            EDITS[resource](row)
+            (edit or EDITS[resource])(row)
             table.restamp(row, stamp)
         return datetime.fromisoformat(stamp)
 
