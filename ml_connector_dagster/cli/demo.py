@@ -111,7 +111,8 @@ def _seed(
         invoices + malformed, start, end, malformed=malformed, unmapped=unmapped, canceled=canceled
     )
     click.echo(
-        f"seeded {seeded_suppliers.created} suppliers, {seeded_orders.created} purchase orders "
+        f"seeded {seeded_suppliers.created + seeded_suppliers.restamped} suppliers "
+        f"({seeded_suppliers.restamped} named by the orders and invoices), {seeded_orders.created} purchase orders "
         f"({seeded_orders.malformed} malformed), {seeded_invoices.created} invoices ({seeded_invoices.malformed} "
         f"malformed, {unmapped} on unmapped accounts, {canceled} canceled) with LastUpdateDate in "
         f"[{start.isoformat()}, {end.isoformat()}), and the GL rule: cost center = segment 2"

@@ -5,7 +5,7 @@ so an account the rule cannot place is unmapped (its records wait), never posted
 names a value JAGGAER does not hold is a broken mapping: the blocking check stops the post for it.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,10 +29,6 @@ class AccountOutcome:
     placement: Placement
     mapped: MappedAccount | None = None
     problem: str | None = None  # for unmapped and inactive targets: what a person reads
-
-    @property
-    def usable(self) -> bool:
-        return self.mapped is not None
 
 
 class AccountResolver:
@@ -112,7 +108,3 @@ class AccountResolver:
 
 def _segment(segments: list[str], number: int) -> str | None:
     return segments[number - 1] if 0 < number <= len(segments) else None
-
-
-def distinct(accounts: Iterable[ChargeAccount]) -> list[ChargeAccount]:
-    return list(dict.fromkeys(accounts))

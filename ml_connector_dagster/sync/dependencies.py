@@ -106,8 +106,7 @@ class DependencyCheck(Generic[R]):
             self._accounts = AccountResolver.load(self.store, self.source_system, self.target_system)
 
     def decide(self, records: Sequence[R]) -> list[Ready | Waiting]:
-        if self.needs.accounts is not None and self._accounts is None:
-            self.refresh()
+        self.refresh()
         supplier_of = self.needs.supplier
         refs = [supplier_of(record) for record in records] if supplier_of else []
         directory = SupplierDirectory.load(self.store, self.source_system, self.target_system, refs)
