@@ -44,6 +44,7 @@ class AccountResolver:
         self._rule = rule
         self._cost_centers = active_cost_centers
         self._gl_accounts = active_gl_accounts
+        self._placed: dict[ChargeAccount, AccountOutcome] = {}
 
     @classmethod
     def load(cls, store: Store, source_system: str, target_system: str) -> "AccountResolver":
@@ -56,6 +57,13 @@ class AccountResolver:
         )
 
     def resolve(self, account: ChargeAccount) -> AccountOutcome:
+        # A batch charges the same few accounts over and over: each is placed once.
+        outcome = self._placed.get(account)
+        if outcome is None:
+            outcome = self._placed[account] = self._place(account)
+        return outcome
+
+    def _place(self, account: ChargeAccount) -> AccountOutcome:
         row = self._row(account)
         if row is not None:
             inactive = self._inactive(row.cost_center, row.gl_account)

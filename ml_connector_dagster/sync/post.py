@@ -31,7 +31,7 @@ from ml_connector_dagster.store import (
 )
 from ml_connector_dagster.sync.dependencies import DependencyCheck, Waiting
 from ml_connector_dagster.sync.ports import TargetSink
-from ml_connector_dagster.sync.report import FlowReport, PreviewRow
+from ml_connector_dagster.sync.report import FlowReport
 
 # How long an interrupted run waits for writes already on the wire, so their outcomes are recorded.
 _INTERRUPT_GRACE_SECONDS = 15.0
@@ -234,7 +234,7 @@ class Post:
         decided.audit.append(self._audit(staged, AuditStatus.PENDING, self._with_replay(detail)))
         report.counts.pending += 1
         report.add_problem(f"{staged.natural_key}: {waiting.reason}")
-        report.add_preview(_row(staged, "pending", waiting.reason))
+        _preview(report, staged, "pending", waiting.reason)
 
     @staticmethod
     def _written_since(pending: PendingEntry, entry: LedgerEntry | None) -> bool:
@@ -285,7 +285,7 @@ class Post:
                     )
                 audit.append(self._audit(staged, AuditStatus.POSTED, self._with_replay(detail)))
                 report.counts.posted += 1
-                report.add_preview(_row(staged, "posted", detail))
+                _preview(report, staged, "posted", detail)
                 continue
             if isinstance(error, NothingToWrite):
                 cleared.append(self._ref(staged))
@@ -306,7 +306,7 @@ class Post:
             audit.append(self._audit(staged, AuditStatus.FAILED, self._with_replay(reason)))
             report.counts.failed += 1
             report.add_problem(f"{staged.natural_key}: {reason}")
-            report.add_preview(_row(staged, "failed", reason))
+            _preview(report, staged, "failed", reason)
         self.store.ledger.record_outcomes(
             self.run_id,
             written=written,
@@ -322,7 +322,7 @@ class Post:
 
     def _skipped(self, staged: StagedRecord, reason: str) -> AuditEntry:
         self.report.counts.skipped += 1
-        self.report.add_preview(_row(staged, "skipped", reason))
+        _preview(self.report, staged, "skipped", reason)
         return self._audit(staged, AuditStatus.SKIPPED, self._with_replay(reason))
 
     def _ref(self, staged: StagedRecord) -> RecordRef:
@@ -346,11 +346,5 @@ class Post:
         )
 
 
-def _row(staged: StagedRecord, outcome: str, detail: str) -> PreviewRow:
-    return PreviewRow(
-        key=staged.source_key,
-        natural_key=staged.natural_key,
-        version=staged.version.isoformat(),
-        outcome=outcome,
-        detail=detail,
-    )
+def _preview(report: FlowReport, staged: StagedRecord, outcome: str, detail: str) -> None:
+    report.add_preview(staged.source_key, staged.natural_key, staged.version.isoformat(), outcome, detail)

@@ -15,7 +15,7 @@ from ml_connector_dagster.store import (
     Store,
 )
 from ml_connector_dagster.sync.ports import SourceFeed
-from ml_connector_dagster.sync.report import FlowReport, PreviewRow
+from ml_connector_dagster.sync.report import FlowReport
 
 BATCH_SIZE = 500
 # A snapshot read for window [lo, hi) stands as the state at the window's end: stamped just inside it, so the
@@ -86,9 +86,7 @@ class Pull:
             )
             report.counts.quarantined += 1
             report.add_problem(bad.reason)
-            report.add_preview(
-                PreviewRow(key=bad.record_key, natural_key="", version="", outcome="quarantined", detail=bad.reason)
-            )
+            report.add_preview(bad.record_key, "", "", "quarantined", bad.reason)
             return
         report.count_missing(missing)
         key, natural, version, digest = (
@@ -110,7 +108,7 @@ class Pull:
             )
         )
         batch.seen.append(SeenVersion(source_key=key, natural_key=natural, version=version, payload_hash=digest))
-        report.add_preview(PreviewRow(key=key, natural_key=natural, version=version.isoformat(), outcome="staged"))
+        report.add_preview(key, natural, version.isoformat(), "staged")
 
     def _flush(self, batch: "_Batch", report: FlowReport) -> None:
         feed, store = self.feed, self.store

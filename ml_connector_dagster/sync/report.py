@@ -37,9 +37,12 @@ class FlowReport(BaseModel):
     preview_limit: int = 10
     problem_limit: int = 10
 
-    def add_preview(self, row: PreviewRow) -> None:
+    def add_preview(self, key: str, natural_key: str, version: str, outcome: str, detail: str = "") -> None:
+        """Keeps the first few rows, built only while there is room: most records never need one."""
         if len(self.preview) < self.preview_limit:
-            self.preview.append(row)
+            self.preview.append(
+                PreviewRow(key=key, natural_key=natural_key, version=version, outcome=outcome, detail=detail)
+            )
 
     def add_problem(self, reason: str) -> None:
         if len(self.problems) < self.problem_limit:
