@@ -1,5 +1,6 @@
 """The simulated Fusion pod over HTTP: OCI IAM tokens, the fscmRestApi resources (purchaseOrders, suppliers,
-invoices, accountCombinationsLOV, valueSets), control routes."""
+invoices, accountCombinationsLOV, valueSets, receivingReceiptRequests, purchaseOrderAcknowledgments) and the
+writes of three-way matching, control routes."""
 
 import base64
 import binascii
@@ -7,6 +8,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,9 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from ml_connector_dagster.fusion.simulator.acknowledgments import sync_acknowledgments
 from ml_connector_dagster.fusion.simulator.control import control_routes
 from ml_connector_dagster.fusion.simulator.edits import cancel_invoice
-from ml_connector_dagster.fusion.simulator.errors import SimError, render_error
+from ml_connector_dagster.fusion.simulator.errors import SimError, not_found, render_error
 from ml_connector_dagster.fusion.simulator.query import QueryError
 from ml_connector_dagster.fusion.simulator.render import json_bytes
 from ml_connector_dagster.fusion.simulator.resources import (
@@ -26,10 +29,12 @@ from ml_connector_dagster.fusion.simulator.resources import (
     RESOURCES_PATH,
     ResourceTree,
     Served,
-    not_found,
 )
+from ml_connector_dagster.fusion.simulator.rows import plain
+from ml_connector_dagster.fusion.simulator.schema import ACKNOWLEDGMENTS, INVOICES, RECEIPT_REQUESTS
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings, RuntimeSettings
 from ml_connector_dagster.fusion.simulator.store import InvoiceSeedSummary, PodStore, SeedSummary, SupplierSeedSummary
+from ml_connector_dagster.fusion.simulator.write_desk import WRITE_COUNTERS, WriteDesk
 from ml_connector_dagster.simulation.faults import FaultMiddleware, FaultPlan, fault_control_routes
 from ml_connector_dagster.simulation.tokens import TokenIssuer
 
@@ -44,6 +49,8 @@ _STAT_NAMES = {
     "invoices": "invoice",
     "accountCombinationsLOV": "account_combination",
     "valueSets": "value_set",
+    "receivingReceiptRequests": "receipt_request",
+    "purchaseOrderAcknowledgments": "purchase_order_acknowledgment",
 }
 _COLLECTION_COUNTERS = {resource: f"{name}_collection_requests" for resource, name in _STAT_NAMES.items()}
 _CHILD_COUNTER = "child_collection_requests"
@@ -77,7 +84,9 @@ class FusionSimulator:
         self._store = PodStore(self.settings.cost_center_value_set)
         self._tree = ResourceTree(self.settings, self._store)
         self._stats_lock = threading.Lock()
-        self._stats = dict.fromkeys(["token_requests", "requests", *_COLLECTION_COUNTERS.values(), _CHILD_COUNTER], 0)
+        counters = ["token_requests", "requests", *_COLLECTION_COUNTERS.values(), _CHILD_COUNTER, *WRITE_COUNTERS]
+        self._stats = dict.fromkeys(counters, 0)
+        self._desk = WriteDesk(self._tree, self.count)
         routes = [*self._routes(), *control_routes(self), *fault_control_routes(self.faults)]
         self.app: ASGIApp = FaultMiddleware(Starlette(routes=routes), self.faults)
 
@@ -149,9 +158,32 @@ class FusionSimulator:
         with self._stats_lock:
             return {**records, **self._stats}
 
-    def count(self, name: str) -> None:
+    def count(self, name: str, by: int = 1) -> None:
         with self._stats_lock:
-            self._stats[name] += 1
+            self._stats[name] += by
+
+    def receipt_requests(self) -> list[dict[str, Any]]:
+        """Every receipt request posted, in creation order, with its `lines` and `processingErrors`."""
+        with self._store.lock:
+            return [plain(row) for row in self._store.tables[RECEIPT_REQUESTS.name].rows()]
+
+    def received(self, line_location_id: int) -> Decimal:
+        """What receipts have taken from a purchase order schedule: a quantity, or an amount (fixed-price)."""
+        with self._store.lock:
+            return self._store.received.get(line_location_id, Decimal(0))
+
+    def acknowledgment(self, po_header_id: int) -> dict[str, Any] | None:
+        """The order's acknowledgment with its `schedules`; None when the pod has no such order."""
+        with self._store.lock:
+            sync_acknowledgments(self._store)
+            row = self._store.tables[ACKNOWLEDGMENTS.name].get(po_header_id)
+            return None if row is None else plain(row)
+
+    def written_invoices(self) -> list[dict[str, Any]]:
+        """The invoices created (or upserted) through POST, in the order first written, with `invoiceLines`."""
+        with self._store.lock:
+            table = self._store.tables[INVOICES.name]
+            return [plain(row) for row in map(table.get, self._store.written_invoices) if row is not None]
 
     def _routes(self) -> list[Route]:
         return [
@@ -159,6 +191,7 @@ class FusionSimulator:
             Route(RESOURCES_PATH, self._catalog, methods=["GET"]),
             Route(f"{RESOURCES_PATH}/", self._catalog, methods=["GET"]),
             Route(f"{RESOURCES_PATH}/{{version}}/{{path:path}}", self._resource, methods=["GET"]),
+            Route(f"{RESOURCES_PATH}/{{version}}/{{path:path}}", self._write, methods=["POST", "PATCH"]),
         ]
 
     async def _token(self, request: Request) -> Response:
@@ -197,6 +230,17 @@ class FusionSimulator:
 
         return self._guarded(request, resource)
 
+    async def _write(self, request: Request) -> Response:
+        raw = await request.body()
+
+        def write(base: str, version: int) -> Served:
+            if request.path_params["version"] not in _VERSION_SEGMENTS:
+                raise not_found(request.url.path)
+            segments = request.path_params["path"].strip("/").split("/")
+            return self._desk.write(request.method, segments, raw, request.headers, base, version)
+
+        return self._guarded(request, write)
+
     def _guarded(self, request: Request, serve: Serve) -> Response:
         """Counts, authenticates and checks the framework version, then renders `serve`'s body or error."""
         self.count("requests")
@@ -223,7 +267,9 @@ class FusionSimulator:
         elif served.kind == "child_collection":
             self.count(_CHILD_COUNTER)
         headers = {"REST-Framework-Version": str(version)}
-        return OracleJSONResponse(served.body, media_type=served.media_type, headers=headers)
+        if served.body is None:
+            return Response(status_code=served.status, headers=headers)
+        return OracleJSONResponse(served.body, served.status, headers, served.media_type)
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("authorization", "")

@@ -24,6 +24,10 @@ class SimError(Exception):
         self.headers = headers or {}
 
 
+def not_found(what: str) -> SimError:
+    return SimError(404, f"The requested resource {what!r} was not found.", code="SIM-NOT-FOUND")
+
+
 def render_error(error: SimError, framework_version: int, accept: str) -> Response:
     if framework_version >= 4 and "json" in accept.lower():
         body = {

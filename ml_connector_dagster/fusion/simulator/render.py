@@ -65,7 +65,7 @@ class Plan:
             for position, child in enumerate(schema.children)
             if child.name in expand
         )
-        served = attributes[schema.name]
+        served = attributes[schema.id]
         flags = ()
         if flag_format == "yn":
             flags = tuple(name for name, documented in served if schema.attributes[documented] == "boolean")
@@ -98,7 +98,7 @@ def render_item(plan: Plan, row: Row, href: str) -> dict[str, Any]:
         name = child.schema.name
         body[name] = _inline_children(child, row.children[position], f"{href}/child/{name}")
     if not plan.only_data:
-        body["links"] = RawJSON(_links_template(plan.schema.name) % {"href": href})
+        body["links"] = RawJSON(_links_template(plan.schema.id) % {"href": href})
     return body
 
 

@@ -9,12 +9,22 @@ from typing import Any, Literal
 
 from starlette.datastructures import QueryParams
 
-from ml_connector_dagster.fusion.simulator.errors import SimError
+from ml_connector_dagster.fusion.simulator.acknowledgments import sync_acknowledgments
+from ml_connector_dagster.fusion.simulator.errors import SimError, not_found
 from ml_connector_dagster.fusion.simulator.pages import Page, read_indexed, read_rows
 from ml_connector_dagster.fusion.simulator.query import Filter, QueryContext, compile_filter, parse_order_by
 from ml_connector_dagster.fusion.simulator.render import Plan, Tree, collection_links, render_item
 from ml_connector_dagster.fusion.simulator.rows import Row, key_of_path, path_key
-from ml_connector_dagster.fusion.simulator.schema import SCHEMAS, TOP_LEVEL, PodAttribute, ResourceSchema, subtree
+from ml_connector_dagster.fusion.simulator.schema import (
+    ACKNOWLEDGMENTS,
+    LINE_KIND_ATTRIBUTES,
+    LINES,
+    SCHEMAS,
+    TOP_LEVEL,
+    PodAttribute,
+    ResourceSchema,
+    subtree,
+)
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings
 from ml_connector_dagster.fusion.simulator.store import PodStore
 from ml_connector_dagster.fusion.simulator.tables import Table
@@ -33,10 +43,7 @@ class Served:
     media_type: str
     kind: ServedKind
     resource: str = ""  # the top-level resource a collection belongs to
-
-
-def not_found(what: str) -> SimError:
-    return SimError(404, f"The requested resource {what!r} was not found.", code="SIM-NOT-FOUND")
+    status: int = 200
 
 
 class ResourceTree:
@@ -53,6 +60,8 @@ class ResourceTree:
         top = TOP_LEVEL.get(segments[0])
         if top is None:
             raise not_found("/".join(segments))
+        if top is ACKNOWLEDGMENTS:
+            sync_acknowledgments(self.store)
         schema, table = top, self.store.tables[top.name]
         href = f"{base}{RESOURCES_PATH}/{API_VERSION}/{schema.name}"
         parent: Row | None = None
@@ -144,19 +153,17 @@ class ResourceTree:
 
     def _plan(self, params: QueryParams, version: int, schema: ResourceSchema) -> Plan:
         present = {
-            described.name: tuple(
-                (served, attribute.documented) for served, attribute in self._served(described).items()
-            )
+            described.id: tuple((served, attribute.documented) for served, attribute in self._served(described).items())
             for described in subtree(schema)
         }
         if params.get("fields"):
             if params.get("expand"):
                 raise SimError(400, "fields cannot be combined with expand.", "fields")
             fields = [name.strip() for name in params["fields"].split(",")]
-            unknown = sorted(set(fields) - {served for served, _ in present[schema.name]})
+            unknown = sorted(set(fields) - {served for served, _ in present[schema.id]})
             if unknown:
                 raise SimError(400, f"Attributes {unknown} in fields are not recognized.", "fields")
-            present[schema.name] = tuple(pair for pair in present[schema.name] if pair[0] in fields)
+            present[schema.id] = tuple(pair for pair in present[schema.id] if pair[0] in fields)
         only_data = params.get("onlyData", "").lower() == "true"
         expand = _expand_tree(params["expand"], schema) if params.get("expand") else {}
         flag_format = self.settings.flag_format
@@ -164,8 +171,10 @@ class ResourceTree:
 
     def _served(self, schema: ResourceSchema) -> dict[str, PodAttribute]:
         """The attributes this pod serves for a resource, by the names it serves them under, in schema order."""
-        missing = set(self.settings.missing_attributes.get(schema.name, ()))
-        renamed = self.settings.renamed_attributes.get(schema.name, {})
+        missing = set(self.settings.missing_attributes.get(schema.id, ()))
+        if schema is LINES and not self.settings.line_kind_attributes:
+            missing.update(LINE_KIND_ATTRIBUTES)
+        renamed = self.settings.renamed_attributes.get(schema.id, {})
         return {
             renamed.get(name, name): PodAttribute(name, kind)
             for name, kind in schema.attributes.items()
@@ -179,7 +188,7 @@ class ResourceTree:
     def _describe(self, schema: ResourceSchema) -> dict[str, Any]:
         not_queryable = self._not_queryable(schema)
         return {
-            "key": self.settings.renamed_attributes.get(schema.name, {}).get(schema.key, schema.key),
+            "key": self.settings.renamed_attributes.get(schema.id, {}).get(schema.key, schema.key),
             "attributes": [
                 {"name": served, "type": self._described_type(attribute), "queryable": served not in not_queryable}
                 for served, attribute in self._served(schema).items()

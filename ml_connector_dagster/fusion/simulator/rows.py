@@ -3,7 +3,7 @@
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ml_connector_dagster.fusion.simulator.schema import SCHEMAS, ResourceSchema
 
@@ -67,3 +67,12 @@ class Row(NamedTuple):
     key: int
     attrs: dict[str, Value]
     children: tuple[tuple["Row", ...], ...] = ()
+
+
+def plain(row: Row) -> dict[str, Any]:
+    """The row's attributes with its child collections under their names, as plain dicts (for tests)."""
+    children = SCHEMAS[row.resource].children
+    return {
+        **row.attrs,
+        **{child.name: [plain(each) for each in rows] for child, rows in zip(children, row.children, strict=True)},
+    }

@@ -30,6 +30,13 @@ class ResourceSchema:
     changed: str | None = None
     # A second attribute the item's path segment may name it by (valueSets/{ValueSetCode}).
     alternate_key: str | None = None
+    # A unique name for a child whose path name another resource's child also has (receipt `lines`, PO
+    # `lines`): rows, settings and SCHEMAS know it by this.
+    qualified: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.qualified or self.name
 
     def child(self, name: str) -> "ResourceSchema | None":
         return next((child for child in self.children if child.name == name), None)
@@ -74,9 +81,15 @@ LINES = ResourceSchema(
         "Price": "number",
         "UOM": "string",
         "Amount": "number",
+        # How the line is received and matched: "QUANTITY" for goods, "AMOUNT" for fixed-price services.
+        # Served only when the `line_kind_attributes` setting says so (the reference does not document them).
+        "OrderTypeLookupCode": "string",
+        "MatchingBasis": "string",
     },
     (SCHEDULES,),
 )
+# Line attributes whether a pod serves is [unverified]: a setting (`line_kind_attributes`).
+LINE_KIND_ATTRIBUTES = ("OrderTypeLookupCode", "MatchingBasis")
 PURCHASE_ORDERS = ResourceSchema(
     "purchaseOrders",
     "POHeaderId",
@@ -235,8 +248,103 @@ VALUE_SETS = ResourceSchema(
     alternate_key="ValueSetCode",
 )
 
+RECEIPT_REQUEST_LINES = ResourceSchema(
+    "lines",
+    "InterfaceTransactionId",
+    {
+        "InterfaceTransactionId": "integer",
+        "SourceDocumentCode": "string",
+        "TransactionType": "string",
+        "AutoTransactCode": "string",
+        "DocumentNumber": "string",
+        "DocumentLineNumber": "integer",
+        "DocumentShipmentLineNumber": "integer",
+        "Quantity": "number",
+        "Amount": "number",
+        "UnitOfMeasure": "string",
+        "ProcessingStatusCode": "string",
+    },
+    addressing="numeric",
+    qualified="receiptRequestLines",
+)
+PROCESSING_ERRORS = ResourceSchema(
+    "processingErrors",
+    "ErrorId",
+    {
+        "ErrorId": "integer",
+        "InterfaceTransactionId": "integer",
+        "ColumnName": "string",
+        "ColumnValue": "string",
+        "ErrorMessageName": "string",
+        "ErrorMessage": "string",
+    },
+    addressing="numeric",
+)
+# The header's DocumentNumber is the PO number its lines receive against (null when they name several): it
+# lets a client look a receipt up by PO before creating one.
+RECEIPT_REQUESTS = ResourceSchema(
+    "receivingReceiptRequests",
+    "HeaderInterfaceId",
+    {
+        "HeaderInterfaceId": "integer",
+        "ReceiptSourceCode": "string",
+        "ShipmentNumber": "string",
+        "ReceiptNumber": "string",
+        "OrganizationCode": "string",
+        "VendorName": "string",
+        "DocumentNumber": "string",
+        "ReturnStatus": "string",
+        "ProcessingStatusCode": "string",
+        "CreationDate": "datetime",
+        "LastUpdateDate": "datetime",
+    },
+    (RECEIPT_REQUEST_LINES, PROCESSING_ERRORS),
+    addressing="numeric",
+)
+
+ACKNOWLEDGMENT_SCHEDULES = ResourceSchema(
+    "schedules",
+    "LineLocationId",
+    {
+        "LineLocationId": "integer",
+        "LineNumber": "integer",
+        "ScheduleNumber": "integer",
+        "Quantity": "number",
+        "Amount": "number",
+        "AcknowledgmentResponse": "string",
+        "AcknowledgmentNote": "string",
+    },
+    addressing="numeric",
+    qualified="acknowledgmentSchedules",
+)
+ACKNOWLEDGMENTS = ResourceSchema(
+    "purchaseOrderAcknowledgments",
+    "POHeaderId",
+    {
+        "POHeaderId": "integer",
+        "OrderNumber": "string",
+        "Supplier": "string",
+        "SupplierId": "integer",
+        "ProcurementBU": "string",
+        "AcknowledgmentResponse": "string",
+        "AcknowledgmentNote": "string",
+        "LastUpdateDate": "datetime",
+    },
+    (ACKNOWLEDGMENT_SCHEDULES,),
+    addressing="numeric",
+)
+
 TOP_LEVEL: dict[str, ResourceSchema] = {
-    schema.name: schema for schema in (PURCHASE_ORDERS, SUPPLIERS, INVOICES, ACCOUNT_COMBINATIONS, VALUE_SETS)
+    schema.name: schema
+    for schema in (
+        PURCHASE_ORDERS,
+        SUPPLIERS,
+        INVOICES,
+        ACCOUNT_COMBINATIONS,
+        VALUE_SETS,
+        RECEIPT_REQUESTS,
+        ACKNOWLEDGMENTS,
+    )
 }
 
 
@@ -245,4 +353,4 @@ def subtree(schema: ResourceSchema) -> list[ResourceSchema]:
     return [schema, *(below for child in schema.children for below in subtree(child))]
 
 
-SCHEMAS: dict[str, ResourceSchema] = {schema.name: schema for top in TOP_LEVEL.values() for schema in subtree(top)}
+SCHEMAS: dict[str, ResourceSchema] = {schema.id: schema for top in TOP_LEVEL.values() for schema in subtree(top)}

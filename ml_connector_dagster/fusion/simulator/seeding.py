@@ -27,6 +27,8 @@ ITEMS = (
     ("Implementation consulting", "Hours", 9500, 26000),
     ("Hex bolts M8 x 40 zinc", "Box", 1200, 3800),
 )
+# Items bought as fixed-price services: received and matched by amount, not quantity.
+FIXED_PRICE_SERVICES = frozenset({"Implementation consulting"})
 _PURPOSES = ("Quarterly replenishment", "Plant maintenance", "IT refresh", "New site fit-out", "Project Atlas")
 
 
@@ -58,6 +60,10 @@ _FIRST_IDS = {
     "InvoiceNumber": 508001,
     "InvoiceLineKey": 300100190500000,
     "InvoiceDistributionId": 300100191000000,
+    "HeaderInterfaceId": 300100195000000,
+    "InterfaceTransactionId": 300100195500000,
+    "ErrorId": 300100196000000,
+    "ReceiptNumber": 7001,
 }
 
 
@@ -213,5 +219,12 @@ class Seeder(Draws):
             "Price": money(price),
             "UOM": uom,
             "Amount": money(quantity * price),
+            **_line_kind(description),
         }
         return Row(LINES.name, line_id, attrs, (tuple(schedules),)), quantity * price
+
+
+def _line_kind(description: str) -> dict[str, Value]:
+    if description in FIXED_PRICE_SERVICES:
+        return {"OrderTypeLookupCode": "FIXED PRICE", "MatchingBasis": "AMOUNT"}
+    return {"OrderTypeLookupCode": "QUANTITY", "MatchingBasis": "QUANTITY"}

@@ -8,6 +8,8 @@ from ml_connector_dagster.fusion.simulator.schema import SCHEMAS
 
 DatetimeForm = Literal["offset", "z", "naive"]
 FlagFormat = Literal["boolean", "yn"]
+# [unverified] the status of a successful acknowledgment PATCH: 200 with the item, or 204 with no body.
+PatchStatus = Literal[200, 204]
 
 
 class FusionSimSettings(BaseModel):
@@ -39,6 +41,16 @@ class FusionSimSettings(BaseModel):
     flag_format: FlagFormat = "boolean"
     # The code of the value set holding the cost-center segment's values (chart of accounts configuration).
     cost_center_value_set: str = Field(default="CORP_COST_CENTER", min_length=1)
+    # [unverified] whether purchase order lines serve OrderTypeLookupCode and MatchingBasis (which say whether a
+    # line is received by quantity or, fixed-price services, by amount). The pod knows the kind either way.
+    line_kind_attributes: bool = False
+    # [unverified] the docs disagree on what a successful PATCH of purchaseOrderAcknowledgments answers.
+    acknowledgment_patch_status: PatchStatus = 200
+    # [unverified] the AcknowledgmentResponse values a pod takes (matched whatever their case, stored as here).
+    acknowledgment_responses: list[str] = Field(default=["Accept", "Reject"], min_length=1)
+    # [unverified] what a POST of invoices with `Upsert-Mode: true` answers when it updated an existing invoice
+    # (a create answers 201 either way).
+    invoice_upsert_update_status: Literal[200, 201] = 200
 
     @model_validator(mode="after")
     def _attributes_exist(self) -> Self:

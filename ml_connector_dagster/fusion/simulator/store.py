@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -18,7 +19,7 @@ from ml_connector_dagster.fusion.simulator.invoice_seeding import (
     orders_by_supplier,
 )
 from ml_connector_dagster.fusion.simulator.reference import account_combinations, base_suppliers, value_sets
-from ml_connector_dagster.fusion.simulator.rows import Row, format_timestamp
+from ml_connector_dagster.fusion.simulator.rows import Row, Value, format_timestamp
 from ml_connector_dagster.fusion.simulator.schema import (
     ACCOUNT_COMBINATIONS,
     INVOICES,
@@ -86,6 +87,24 @@ class PodStore:
         self.tables[SUPPLIERS.name].add(self._base_suppliers)
         self.tables[ACCOUNT_COMBINATIONS.name].add(account_combinations())
         self.tables[VALUE_SETS.name].add(value_sets(cost_center_value_set))
+        # What receipts have taken from each purchase order schedule (by LineLocationId): a quantity, or an
+        # amount on fixed-price service lines.
+        self.received: dict[int, Decimal] = {}
+        # Invoices created through the REST API (not seeded), in the order they were created.
+        self.written_invoices: list[int] = []
+        self._orders_by_number: dict[Value, Row] = {}
+        self._orders_numbered = 0
+
+    def take_id(self, name: str) -> int:
+        return self._ids.take(name)
+
+    def order_by_number(self, number: str) -> Row | None:
+        """The purchase order with this OrderNumber (orders are only ever added, so the map only grows)."""
+        orders = self.tables[PURCHASE_ORDERS.name]
+        if self._orders_numbered < len(orders):
+            self._orders_by_number = {row.attrs.get("OrderNumber"): row for row in orders.rows()}
+            self._orders_numbered = len(orders)
+        return self._orders_by_number.get(number)
 
     def count(self, resource: str) -> int:
         with self.lock:

@@ -56,3 +56,15 @@ class Table:
         self.index.remove(row)
         row.attrs[self.schema.changed] = stamp
         self.index.insert(row)
+
+    def replace(self, old: Row, new: Row) -> None:
+        """Puts `new` where `old` was (same key): an item rewritten whole, children and all."""
+        if self.index is not None:
+            self.index.remove(old)
+            self.index.insert(new)
+        else:
+            self._in_key_order[self._in_key_order.index(old)] = new
+        self._by_key[new.key] = new
+        if self.schema.alternate_key is not None:
+            self._by_alternate.pop(old.attrs.get(self.schema.alternate_key), None)
+            self._by_alternate[new.attrs.get(self.schema.alternate_key)] = new
