@@ -9,6 +9,8 @@ from pydantic import BaseModel, SecretStr
 from ml_connector_dagster.cli.context import open_store
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.jaggaer.export import SYSTEM as JAGGAER_EXPORT
+from ml_connector_dagster.jaggaer.export import ExportCredentials
 from ml_connector_dagster.store import generate_key
 
 
@@ -141,6 +143,17 @@ def set_jaggaer(profile: str, **values: Any) -> None:
     _store_profile("jaggaer", profile, JaggaerConnection, values)
 
 
+@set_credentials.command("jaggaer-export")
+@click.option("--profile", default="default", show_default=True)
+@click.option("--identity", required=True, help="the Identity JAGGAER sends in Document Export headers")
+@click.option("--shared-secret", envvar="ML_CONNECTOR_JAGGAER_EXPORT_SHARED_SECRET", help="or set that variable")
+def set_jaggaer_export(profile: str, **values: Any) -> None:
+    """JAGGAER Document Export: what `ml-connector receiver` checks each pushed document's header against."""
+    if values["shared_secret"] is None:
+        values["shared_secret"] = click.prompt("JAGGAER Document Export shared secret", hide_input=True)
+    _store_profile(JAGGAER_EXPORT, profile, ExportCredentials, values)
+
+
 @credentials.command("list")
 def list_credentials() -> None:
     """Stored profiles with their non-secret settings."""
@@ -157,7 +170,7 @@ def list_credentials() -> None:
 
 
 @credentials.command("delete")
-@click.argument("system", type=click.Choice(["fusion", "jaggaer"]))
+@click.argument("system", type=click.Choice(["fusion", "jaggaer", JAGGAER_EXPORT]))
 @click.option("--profile", default="default", show_default=True)
 def delete_credentials(system: str, profile: str) -> None:
     with open_store() as store:

@@ -13,6 +13,7 @@ from ml_connector_dagster.cli.errors import FriendlyGroup
 from ml_connector_dagster.cli.mappings import mappings
 from ml_connector_dagster.cli.pending import pending
 from ml_connector_dagster.cli.ping import ping
+from ml_connector_dagster.cli.receiver import receiver
 from ml_connector_dagster.cli.replay import replay
 from ml_connector_dagster.cli.simulate import simulate
 from ml_connector_dagster.cli.sync import sync
@@ -27,5 +28,5 @@ def cli() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-for command in (audit, credentials, demo, dev, mappings, pending, ping, replay, simulate, sync):
+for command in (audit, credentials, demo, dev, mappings, pending, ping, receiver, replay, simulate, sync):
     cli.add_command(command)

@@ -1,5 +1,5 @@
-"""The connector's own store: staging, ledger, audit trail, quarantine, pending queue, GL mappings, watermarks
-and the credential vault."""
+"""The connector's own store: staging, ledger, audit trail, quarantine, pending queue, inbound queue, GL mappings,
+watermarks and the credential vault."""
 
 from ml_connector_dagster.store.audit import AuditTrail
 from ml_connector_dagster.store.database import (
@@ -15,6 +15,7 @@ from ml_connector_dagster.store.gl_mappings import (
     MappingRow,
     MappingRule,
 )
+from ml_connector_dagster.store.inbound import InboundDocument, InboundQueue, InboundRow, InboundStatus
 from ml_connector_dagster.store.ledger import Ledger
 from ml_connector_dagster.store.models import (
     AuditEntry,
@@ -58,6 +59,10 @@ __all__ = [
     "GLMappings",
     "Held",
     "ImportSummary",
+    "InboundDocument",
+    "InboundQueue",
+    "InboundRow",
+    "InboundStatus",
     "Intent",
     "Ledger",
     "LedgerEntry",

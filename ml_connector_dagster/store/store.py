@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 from ml_connector_dagster.store.audit import AuditTrail
 from ml_connector_dagster.store.database import create_store_engine, migrate
 from ml_connector_dagster.store.gl_mappings import GLMappings
+from ml_connector_dagster.store.inbound import InboundQueue
 from ml_connector_dagster.store.ledger import Ledger
 from ml_connector_dagster.store.pending import PendingQueue
 from ml_connector_dagster.store.quarantine import Quarantine
@@ -21,6 +22,7 @@ class Store:
         self.audit = AuditTrail(engine)
         self.quarantine = Quarantine(engine)
         self.pending = PendingQueue(engine)
+        self.inbound = InboundQueue(engine)
         self.gl_mappings = GLMappings(engine)
         self.watermarks = Watermarks(engine)
         self._vault = CredentialVault(engine, master_keys) if master_keys is not None else None

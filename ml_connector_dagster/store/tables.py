@@ -228,3 +228,29 @@ watermarks = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("name", name="pk_watermarks"),
 )
+
+# Documents JAGGAER pushed (Document Export), queued for the same flow that polls, which takes and finishes them.
+inbound_documents = Table(
+    "inbound_documents",
+    metadata,
+    Column("id", _BIG_ID, autoincrement=True),
+    Column("message_id", String, nullable=False),
+    Column("document_type", String, nullable=False),
+    Column("document_number", String, nullable=False),
+    # The header Timestamp as sent: its form and zone are not documented, so it is kept as text.
+    Column("sent_at", String),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("payload_hash", String, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("taken_at", UTCDateTime),
+    Column("done_at", UTCDateTime),
+    Column("done_run_id", String),
+    PrimaryKeyConstraint("id", name="pk_inbound_documents"),
+    UniqueConstraint("message_id", name="uq_inbound_documents_message_id"),
+    # A resend under a new MessageId is the same document; a changed document (a cancellation) is not.
+    UniqueConstraint("document_type", "document_number", "payload_hash", name="uq_inbound_documents_document"),
+    # The values of `inbound.InboundStatus`, which imports this module and so cannot be imported here.
+    CheckConstraint("status IN ('queued', 'taken', 'done')", name="ck_inbound_documents_status"),
+    Index("ix_inbound_documents_status", "status", "id"),
+)

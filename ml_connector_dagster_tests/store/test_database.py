@@ -27,8 +27,9 @@ STORE_TABLES = {
     "gl_mapping_rule",
     "gl_mapping_changes",
     "watermarks",
+    "inbound_documents",
 }
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _revisions(engine: Engine) -> list[str]:

@@ -77,7 +77,7 @@ def test_0002_keeps_existing_rows_and_allows_the_pending_status(engine_at_0001: 
     with pytest.raises(IntegrityError):
         _audit(engine, "pending")
 
-    migrate(engine)
+    migrate(engine, "0002")
 
     assert _revision(engine) == "0002"
     assert set(inspect(engine).get_table_names()) >= NEW_TABLES
@@ -120,6 +120,6 @@ def test_0002_downgrades_to_0001_and_upgrades_again(engine_at_0001: Engine) -> N
     with pytest.raises(IntegrityError):
         _audit(engine, "pending")
 
-    migrate(engine)
+    migrate(engine, "0002")
     assert _revision(engine) == "0002"
     _audit(engine, "pending")
