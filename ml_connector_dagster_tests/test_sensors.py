@@ -132,16 +132,20 @@ def test_a_closed_window_still_settling_is_not_requested(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With a two-hour settle lag the window that closed an hour ago still settles, the one before it does not.
+    # Settling is judged against the clock, so the hours count back from now, not from the session's start.
+    def ago(hours: int) -> datetime:
+        return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours)
+
     monkeypatch.setenv("ML_CONNECTOR_SETTLE_LAG_MINUTES", "120")
-    sims.fusion.touch_invoice(old_invoices[0], hours_ago(3) + timedelta(minutes=1))
-    settling = sims.fusion.touch_invoice(old_invoices[1], hours_ago(2) + timedelta(minutes=40))
+    sims.fusion.touch_invoice(old_invoices[0], ago(3) + timedelta(minutes=1))
+    settling = sims.fusion.touch_invoice(old_invoices[1], ago(2) + timedelta(minutes=40))
 
     requested = tick(instance)
 
-    assert [r.partition_key for r in requested.run_requests] == [partition_key(hours_ago(3))]
-    assert plain_store.watermarks.get(WATERMARK) == hours_ago(2)
+    assert [r.partition_key for r in requested.run_requests] == [partition_key(ago(3))]
+    assert plain_store.watermarks.get(WATERMARK) == ago(2)
 
     # Once the lag no longer covers it, the next tick requests the window it held back.
     monkeypatch.setenv("ML_CONNECTOR_SETTLE_LAG_MINUTES", "0")
     later = tick(instance, requested.cursor)
-    assert [r.run_key for r in later.run_requests] == [f"invoices:{partition_key(hours_ago(2))}:{settling.isoformat()}"]
+    assert [r.run_key for r in later.run_requests] == [f"invoices:{partition_key(ago(2))}:{settling.isoformat()}"]
