@@ -253,7 +253,9 @@ def test_an_invoice_posted_then_canceled_in_fusion_is_cancelled_in_jaggaer(
     later = run_flows(instance, END, END + timedelta(hours=1))
 
     assert later.success, later.failure
-    assert (later.by_entity["invoices"].pulled, later.by_entity["invoices"].posted) == (1, 1)
+    # The later window's look-back may re-read invoices of the first one: only the cancelled one is written.
+    invoices = later.by_entity["invoices"]
+    assert (invoices.posted, invoices.skipped, invoices.failed) == (1, invoices.pulled - 1, 0)
     assert sims.jaggaer.invoices.get(int(entry.target_id))["workflowStatus"] == "Canceled"
     stats = sims.jaggaer.collection_stats()["invoices"]
     assert (stats.stored, stats.duplicates) == (INVOICES, 0), "cancelled in place, never imported again"
