@@ -81,13 +81,20 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 # One clock for the whole session: a test that reads `hours_ago(5)` twice must get the same window even when
-# the hour turns between the two calls (windows are an hour; the session takes minutes).
-_SESSION_HOUR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+# the hour turns between the two calls (windows are an hour; the session takes minutes). The anchor is the
+# newest hour whose previous window has settled (the default settle lag is 10 minutes), so `hours_ago(1)` can
+# be read however early in the hour the session starts. A window that must still be open: `current_hour()`.
+_SESSION_HOUR = (datetime.now(UTC) - timedelta(minutes=10)).replace(minute=0, second=0, microsecond=0)
 
 
 def hours_ago(hours: int) -> datetime:
-    """The start of the hour `hours` hours before the one the session started in (n ≥ 1: a settled window)."""
+    """The start of the hour `hours` hours before the session's anchor hour (n ≥ 1: a settled window)."""
     return _SESSION_HOUR - timedelta(hours=hours)
+
+
+def current_hour() -> datetime:
+    """The start of the hour now, read when called: its window has not closed yet."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 PURCHASE_ORDERS = flow_named("purchase_orders")

@@ -3,6 +3,8 @@ script can rely on (docs/operations.md). The installed command runs in a subproc
 variations of one behaviour run in-process through click's runner (`in_process=True`) to save interpreter starts.
 """
 
+from datetime import timedelta
+
 import dagster as dg
 import httpx
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
-from ml_connector_dagster_tests.conftest import hours_ago
+from ml_connector_dagster_tests.conftest import current_hour, hours_ago
 
 DEAD_POSTGRES = "postgresql://nobody@127.0.0.1:1/x"
 STORE_UNREACHABLE = (
@@ -182,7 +184,8 @@ def test_sync_exits_4_when_the_run_failed_naming_the_step_and_why(
 ) -> None:
     cli.point_at(simulators)
     # The current hour's window has not closed, let alone settled.
-    result = cli.run(*sync_range(f"{hours_ago(0):%Y-%m-%d %H:%M}", f"{hours_ago(-1):%Y-%m-%d %H:%M}"))
+    current = current_hour()
+    result = cli.run(*sync_range(f"{current:%Y-%m-%d %H:%M}", f"{current + timedelta(hours=1):%Y-%m-%d %H:%M}"))
 
     assert result.code == ExitCode.RUN_FAILED, result.describe()
     assert "Traceback" not in result.output

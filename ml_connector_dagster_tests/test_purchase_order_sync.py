@@ -15,7 +15,7 @@ import pytest
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.store import AuditStatus, Store
 
-from .conftest import POST_ASSET, PULL_ASSET, ConnectorEnv, hours_ago, run_purchase_orders
+from .conftest import POST_ASSET, PULL_ASSET, ConnectorEnv, current_hour, hours_ago, run_purchase_orders
 
 
 def test_a_window_syncs_valid_orders_and_quarantines_bad_ones(
@@ -89,7 +89,7 @@ def test_a_backfill_of_an_old_window_never_overwrites_a_newer_version(
 
 
 def test_a_window_that_has_not_settled_is_refused(store: Store, instance: dg.DagsterInstance) -> None:
-    current = hours_ago(0)
+    current = current_hour()
     result = run_purchase_orders(instance, current, current + timedelta(hours=1))
     assert not result.success
     assert result.failure and "can be read from" in result.failure
