@@ -71,47 +71,25 @@ class Summary(BaseModel):
         return f"bench {self.entity} {rates} requests_per_record={self.requests_per_record:.3f}{rss}"
 
     def targets(self) -> list[Target]:
-        found = [
-            Target(
-                entity=self.entity,
-                figure="pull at 50 ms vs dlt headers-only",
-                measured=f"{self.pull_vs_dlt:.2f}x",
-                target=">= 3x",
-                met=self.pull_vs_dlt >= 3,
-            ),
-            Target(
-                entity=self.entity,
-                figure="post, no latency",
-                measured=f"{self.post_rps:,.0f}/s",
-                target=">= 1,000/s",
-                met=self.post_rps >= 1000,
-            ),
-            Target(
-                entity=self.entity,
-                figure="end to end, no latency",
-                measured=f"{self.e2e_rps:,.0f}/s",
-                target=">= 1,000/s",
-                met=self.e2e_rps >= 1000,
-            ),
-            Target(
-                entity=self.entity,
-                figure="Fusion requests per record (pull)",
-                measured=f"{self.requests_per_record:.3f}",
-                target="<= 0.1",
-                met=self.requests_per_record <= 0.1,
+        # (figure, measured, target, met)
+        rows = [
+            ("pull at 50 ms vs dlt headers-only", f"{self.pull_vs_dlt:.2f}x", ">= 3x", self.pull_vs_dlt >= 3),
+            ("post, no latency", f"{self.post_rps:,.0f}/s", ">= 1,000/s", self.post_rps >= 1000),
+            ("end to end, no latency", f"{self.e2e_rps:,.0f}/s", ">= 1,000/s", self.e2e_rps >= 1000),
+            (
+                "Fusion requests per record (pull)",
+                f"{self.requests_per_record:.3f}",
+                "<= 0.1",
+                self.requests_per_record <= 0.1,
             ),
         ]
         if self.rss_growth_mb is not None:
-            found.append(
-                Target(
-                    entity=self.entity,
-                    figure="peak RSS growth, end to end",
-                    measured=f"{self.rss_growth_mb:.0f} MB",
-                    target="< 50 MB",
-                    met=self.rss_growth_mb < 50,
-                )
-            )
-        return found
+            growth = self.rss_growth_mb
+            rows.append(("peak RSS growth, end to end", f"{growth:.0f} MB", "< 50 MB", growth < 50))
+        return [
+            Target(entity=self.entity, figure=figure, measured=measured, target=target, met=met)
+            for figure, measured, target, met in rows
+        ]
 
 
 def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int]) -> str:
