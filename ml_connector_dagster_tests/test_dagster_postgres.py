@@ -6,6 +6,7 @@ skipped when that server is unreachable, unless ML_CONNECTOR_REQUIRE_POSTGRES=1 
 """
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
+from ml_connector_dagster.defs.runs.pools import POOLS, ensure_pools
 from ml_connector_dagster_tests.cli_fixtures import PROJECT_DAGSTER_YAML, ConnectorCli
 from ml_connector_dagster_tests.conftest import hours_ago
 from ml_connector_dagster_tests.postgres import throwaway_database
@@ -27,7 +29,6 @@ from ml_connector_dagster_tests.postgres import throwaway_database
 POSTGRES_URL_ENV = "ML_CONNECTOR_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "ML_CONNECTOR_REQUIRE_POSTGRES"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-POOLS = ("fusion_api", "jaggaer_api")
 
 
 def documented_storage_blocks() -> list[dict[str, object]]:
@@ -206,3 +207,40 @@ def _step_time(instance: dg.DagsterInstance, run_id: str, event_type: dg.Dagster
         entry for entry in instance.all_logs(run_id, of_type=event_type) if entry.step_key == "fusion__purchase_orders"
     ]
     return entry.timestamp
+
+
+def test_runs_starting_at_once_on_a_new_instance_both_find_the_pools(
+    tmp_path: Path, instance_vars: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dagster creates a pool at its first claim, and two first claims at once abort one run's transaction on
+    PostgreSQL; every run creates the pools before its steps, and there losing that race is harmless."""
+    home = tmp_path / "dagster"
+    home.mkdir()
+    config = yaml.safe_load(PROJECT_DAGSTER_YAML.read_text())
+    config["storage"] = documented_storage_blocks()[1]
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    instances = [dg.DagsterInstance.get() for _ in range(4)]
+    start = threading.Barrier(len(instances))
+    errors: list[BaseException] = []
+
+    def first_run(instance: dg.DagsterInstance) -> None:
+        start.wait()
+        try:
+            ensure_pools(instance)
+        except BaseException as error:  # noqa: BLE001 - any error fails the test below, with its text
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_run, args=(instance,)) for instance in instances]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        for pool in POOLS:
+            info = instances[0].event_log_storage.get_concurrency_info(pool)
+            assert (info.limit, info.slot_count, info.using_default_limit) == (1, 1, True), pool
+    finally:
+        for instance in instances:
+            instance.dispose()

@@ -9,6 +9,7 @@ import sys
 
 import dagster as dg
 from dagster._core.execution.plan.objects import StepFailureData
+from dagster._utils.error import SerializableErrorInfo
 
 _META = "dagster_meta"
 
@@ -48,9 +49,11 @@ def step_failure_reason(failure: StepFailureData) -> str:
     """A `dg.Failure`'s description, or the raised error's class and message; the stack stays in the event log."""
     if failure.user_failure_data is not None and failure.user_failure_data.description:
         return failure.user_failure_data.description
-    error = failure.error
-    if error is None:
-        return "the step failed"
+    return error_headline(failure.error) if failure.error is not None else "the step failed"
+
+
+def error_headline(error: SerializableErrorInfo) -> str:
+    """The first line of what was raised (the cause when there is one), without the stack."""
     raised = error.cause or error
     lines = raised.message.strip().splitlines()
-    return lines[0] if lines else raised.cls_name or "the step failed"
+    return lines[0] if lines else raised.cls_name or "an error without a message"

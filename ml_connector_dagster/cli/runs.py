@@ -14,13 +14,14 @@ from dagster._core.storage.tags import (
 from pydantic import BaseModel
 
 from ml_connector_dagster.cli.ranges import partition_range
-from ml_connector_dagster.cli.run_console import run_console, step_failure_reason
+from ml_connector_dagster.cli.run_console import error_headline, run_console, step_failure_reason
 from ml_connector_dagster.connections import load_connection
 from ml_connector_dagster.definitions import defs
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.defs.flows.jobs import ALL_FLOWS_JOB, flow_job_name
 from ml_connector_dagster.defs.flows.replay import REPLAY_JOB, ReplayConfig
 from ml_connector_dagster.defs.runs.owner import RunOwner
+from ml_connector_dagster.defs.runs.pools import ensure_pools
 from ml_connector_dagster.defs.runs.recovery import AbandonedRun, fail_abandoned_runs
 from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.fusion.connection import FusionConnection
@@ -85,6 +86,7 @@ def _execute(
     asset_selection: list[dg.AssetKey] | None = None,
 ) -> SyncRunResult:
     recovered = fail_abandoned_runs(instance)
+    ensure_pools(instance)
     job = defs.resolve_job_def(job_name).with_logger_defs({"console": run_console})
     result = job.execute_in_process(
         run_config={**run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
@@ -161,7 +163,21 @@ def _failure(result: dg.ExecuteInProcessResult, interrupted: bool) -> str:
             if interrupted:
                 return f"stopped by SIGINT or SIGTERM during {event.step_key}"
             return f"{event.step_key}: {step_failure_reason(event.step_failure_data)}"
-    return "stopped by SIGINT or SIGTERM" if interrupted else "the run failed"
+    if interrupted:
+        return "stopped by SIGINT or SIGTERM"
+    return _run_failure_reason(result)
+
+
+def _run_failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """Why a run failed outside any step (the executor, the instance's storage): the error's first line."""
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.RUN_FAILURE:
+            error = getattr(event.event_specific_data, "error", None)
+            if error is not None:
+                return f"the run failed outside its steps: {error_headline(error)}"
+            if event.message:
+                return event.message
+    return "the run failed"
 
 
 def _blocking_check_failures(result: dg.ExecuteInProcessResult) -> str | None:

@@ -9,6 +9,7 @@ from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.flows.engine import new_post, new_pull, opened_store, source_feed, target_sink
 from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadata
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
+from ml_connector_dagster.defs.runs.pools import pool_of
 from ml_connector_dagster.flows import Flow
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.sync.pull import snapshot_version
@@ -32,7 +33,7 @@ def _on(system: str) -> dict[str, Any]:
         "group_name": system,
         "partitions_def": SYNC_WINDOWS,
         "backfill_policy": dg.BackfillPolicy.single_run(),
-        "pool": f"{system}_api",
+        "pool": pool_of(system),
         "kinds": {_KINDS.get(system, system)},
         "owners": OWNERS,
         "required_resource_keys": {"store", system},

@@ -14,6 +14,7 @@ from dagster._core.execution.retries import RetryMode
 from dagster._core.execution.step_dependency_config import StepDependencyConfig
 
 from ml_connector_dagster.defs.runs.owner import RunOwner
+from ml_connector_dagster.defs.runs.pools import ensure_pools
 from ml_connector_dagster.defs.runs.recovery import fail_abandoned_runs
 
 _DEFAULT = dg.multi_or_in_process_executor
@@ -38,6 +39,7 @@ class RecoveringExecutor(dg.Executor):
         plan_context.instance.add_run_tags(plan_context.run_id, RunOwner.current().tags())
         for abandoned in fail_abandoned_runs(plan_context.instance):
             plan_context.log.warning(abandoned.message())
+        ensure_pools(plan_context.instance)
         yield from self._inner.execute(plan_context, execution_plan)
 
 
