@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class ConnectorSettings(BaseSettings):
     # Whether records that would only wait (unmapped account, supplier not in JAGGAER yet) fail the blocking
     # checks and stop the post of their run, instead of waiting in the pending queue while the rest posts.
     waiting_blocks_post: bool = False
+    # Two-way reference data: per entity (suppliers, cost_centers, gl_values), who wins when both systems changed
+    # a record since they last agreed: "fusion" (the system of record, the default), "jaggaer", or "newest"
+    # (the later change). JSON, e.g. ML_CONNECTOR_TWO_WAY_POLICIES='{"suppliers": "newest"}'.
+    two_way_policies: dict[str, Literal["fusion", "jaggaer", "newest"]] = {}
 
     @property
     def store_url(self) -> str:
@@ -50,6 +55,9 @@ class ConnectorSettings(BaseSettings):
     @property
     def lookback(self) -> timedelta:
         return timedelta(minutes=self.lookback_minutes)
+
+    def two_way_policy(self, entity: str) -> Literal["fusion", "jaggaer", "newest"]:
+        return self.two_way_policies.get(entity, "fusion")
 
     @property
     def backoff(self) -> BackoffPolicy:

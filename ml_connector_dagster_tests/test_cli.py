@@ -296,7 +296,17 @@ def test_sync_then_audit(cli: ConnectorCli) -> None:
     assert re.fullmatch(r"run [0-9a-f-]{36}", run_line), synced
     run_id = run_line.removeprefix("run ")
     entities = [line.partition(":")[0] for line in lines[lines.index(run_line) + 1 :]]
-    assert entities == ["cost_centers", "gl_accounts", "suppliers", "purchase_orders", "invoices"], synced
+    # Both directions, each in posting order.
+    assert entities == [
+        "cost_centers",
+        "gl_accounts",
+        "suppliers",
+        "purchase_orders",
+        "invoices",
+        "receipts",
+        "acknowledgments",
+        "payables_invoices",
+    ], synced
     posted = count - malformed
     counts_line = next(line for line in lines if line.startswith("purchase_orders:"))
     assert counts_line == (

@@ -12,14 +12,18 @@ from ml_connector_dagster.definitions import defs
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-ENTITIES = ["cost_centers", "gl_accounts", "invoices", "purchase_orders", "suppliers"]
+OUTBOUND = ["cost_centers", "gl_accounts", "invoices", "purchase_orders", "suppliers"]
+INBOUND = ["acknowledgments", "payables_invoices", "receipts"]
+ENTITIES = OUTBOUND + INBOUND
+TWO_WAY = ["suppliers", "cost_centers", "gl_values"]
 
 
 def test_wiring_snapshot() -> None:
     graph = defs.resolve_asset_graph()
-    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == [
-        f"{system}/{entity}" for system in ("fusion", "jaggaer") for entity in ENTITIES
-    ]
+    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == sorted(
+        [f"{system}/{entity}" for system in ("fusion", "jaggaer") for entity in ENTITIES]
+        + [f"two_way/{entity}" for entity in TWO_WAY]
+    )
     # Transactions post after the reference data and suppliers they name, when a run holds both.
     assert graph.get(dg.AssetKey(["jaggaer", "invoices"])).parent_keys == {
         dg.AssetKey(["fusion", "invoices"]),
@@ -28,9 +32,14 @@ def test_wiring_snapshot() -> None:
         dg.AssetKey(["jaggaer", "suppliers"]),
     }
     assert graph.get(dg.AssetKey(["jaggaer", "suppliers"])).parent_keys == {dg.AssetKey(["fusion", "suppliers"])}
+    # Back in Fusion, invoices are matched against the receipts of the same run.
+    assert graph.get(dg.AssetKey(["fusion", "payables_invoices"])).parent_keys == {
+        dg.AssetKey(["jaggaer", "payables_invoices"]),
+        dg.AssetKey(["fusion", "receipts"]),
+    }
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name == key.path[0], "assets are grouped by system"
+        assert node.group_name == key.path[0], "assets are grouped by system, two-way cycles apart"
         assert node.kinds and node.owners and node.description
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == {
@@ -46,13 +55,25 @@ def test_wiring_snapshot() -> None:
         }, "checked after the reference data and suppliers of the same run have posted"
     for entity in ENTITIES:
         assert defs.resolve_job_def(f"{entity}_sync").partitions_def is not None
-    job = defs.resolve_job_def("fusion_to_jaggaer")
-    assert job.partitions_def is not None
-    schedule = defs.resolve_schedule_def("fusion_to_jaggaer_hourly")
-    assert schedule.job_name == "fusion_to_jaggaer"
-    assert schedule.cron_schedule == "11 * * * *", "one minute after the default ten-minute settle lag"
-    for entity in ("purchase_orders", "invoices", "suppliers"):
+    for direction, entities in (("fusion_to_jaggaer", OUTBOUND), ("jaggaer_to_fusion", INBOUND)):
+        job = defs.resolve_job_def(direction)
+        assert job.partitions_def is not None
+        assert {key.path[1] for key in job.asset_layer.selected_asset_keys} == set(entities)
+        schedule = defs.resolve_schedule_def(f"{direction}_hourly")
+        assert schedule.job_name == direction
+        assert schedule.cron_schedule == "11 * * * *", "one minute after the default ten-minute settle lag"
+    every = defs.resolve_job_def("all_flows")
+    assert {key.path[1] for key in every.asset_layer.selected_asset_keys} == set(ENTITIES)
+    for entity in ("purchase_orders", "invoices", "suppliers", *INBOUND):
         assert defs.resolve_sensor_def(f"{entity}_changes").job_name == f"{entity}_sync"
+    two_way = defs.resolve_job_def("two_way_sync")
+    assert {key.to_user_string() for key in two_way.asset_layer.selected_asset_keys} == {
+        f"two_way/{entity}" for entity in TWO_WAY
+    }
+    assert defs.resolve_schedule_def("two_way_sync_hourly").job_name == "two_way_sync"
+    exports = defs.resolve_sensor_def("document_exports")
+    assert [target.job_name for target in exports.targets] == ["payables_invoices_sync"]
+    assert exports.default_status == dg.DefaultSensorStatus.RUNNING
     assert defs.resolve_job_def("replay") is not None
     assert set(defs.resources or {}) == {"store", "fusion", "jaggaer"}
     sensor = defs.resolve_sensor_def("abandoned_runs")

@@ -12,13 +12,15 @@ from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.connections import jaggaer_client
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
-from ml_connector_dagster.flows import FLOWS, flow_named
+from ml_connector_dagster.flows import DIRECTIONS, flow_named
 from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS
 from ml_connector_dagster.records import Invoice, MappedAccount, PurchaseOrder
 from ml_connector_dagster.store import AuditStatus, Store
 from ml_connector_dagster_tests.conftest import hours_ago
 from ml_connector_dagster_tests.references import RULE
 
+# The Fusion → JAGGAER direction, as `ml-connector sync fusion-to-jaggaer` runs it.
+OUTBOUND = next(direction for direction in DIRECTIONS if direction.name == "fusion_to_jaggaer").flows
 START, END = hours_ago(6), hours_ago(2)
 # The cost-center value set: four enabled values and one disabled.
 COST_CENTER_VALUES = len(COST_CENTERS) + 1
@@ -40,7 +42,7 @@ def _seed(sims: LocalSimulators, start: datetime = START, end: datetime = END, c
 def _first_sync(plain_store: Store, sims: LocalSimulators, instance: dg.DagsterInstance) -> SyncRunResult:
     plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
     _seed(sims)
-    result = run_flows(instance, START, END)
+    result = run_flows(instance, START, END, OUTBOUND)
     assert result.success, result.failure
     return result
 
@@ -140,7 +142,7 @@ def test_a_rerun_posts_nothing_and_reference_data_is_skipped_as_unchanged(
     _first_sync(plain_store, sims, instance)
     writes = {name: kept.writes for name, kept in sims.jaggaer.collection_stats().items()}
 
-    again = run_flows(instance, START, END)
+    again = run_flows(instance, START, END, OUTBOUND)
 
     assert again.success, again.failure
     assert (again.counts.posted, again.counts.failed, again.counts.pending) == (0, 0, 0)
@@ -175,7 +177,7 @@ def test_a_cost_center_disabled_in_fusion_is_the_next_windows_one_write(
     writes_before = sims.jaggaer.collection_stats()["custom_field_values"].writes
     sims.fusion.set_cost_center_enabled("30", False)
 
-    result = run_flows(instance, END, END + timedelta(hours=1))
+    result = run_flows(instance, END, END + timedelta(hours=1), OUTBOUND)
 
     _assert_only_cost_center_30_went_inactive(plain_store, sims, result, writes_before)
 
@@ -189,7 +191,7 @@ def test_a_cost_center_disabled_in_fusion_is_written_by_a_rerun_of_the_same_wind
     writes_before = sims.jaggaer.collection_stats()["custom_field_values"].writes
     sims.fusion.set_cost_center_enabled("30", False)
 
-    result = run_flows(instance, START, END)
+    result = run_flows(instance, START, END, OUTBOUND)
 
     _assert_only_cost_center_30_went_inactive(plain_store, sims, result, writes_before)
 
@@ -200,7 +202,7 @@ def test_a_canceled_invoice_is_skipped_before_jaggaer_and_cancelled_once_it_is_t
     plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
     _seed(sims, canceled=1)
 
-    first = run_flows(instance, START, END)
+    first = run_flows(instance, START, END, OUTBOUND)
 
     assert first.success, first.failure
     invoices = first.by_entity["invoices"]
@@ -225,7 +227,7 @@ def test_a_canceled_invoice_is_skipped_before_jaggaer_and_cancelled_once_it_is_t
     with closing(jaggaer_client(plain_store)) as client:
         imported = client.import_invoice(canceled.model_copy(update={"canceled": False}).with_accounting(mapped))
 
-    again = run_flows(instance, START, END)
+    again = run_flows(instance, START, END, OUTBOUND)
 
     assert again.success, again.failure
     assert again.by_entity["invoices"].posted == 1
@@ -243,14 +245,14 @@ def test_an_invoice_posted_then_canceled_in_fusion_is_cancelled_in_jaggaer(
 ) -> None:
     plain_store.gl_mappings.set_rule(RULE, "tests", "test_flows_sync")
     _seed(sims)
-    first = run_flows(instance, START, END)
+    first = run_flows(instance, START, END, OUTBOUND)
     assert first.success and first.by_entity["invoices"].posted == INVOICES, first.failure
     invoice = Invoice.model_validate_json(next(iter(_staged(plain_store, "invoices"))))
     [entry] = plain_store.ledger.get_many("fusion", "jaggaer", "invoices", [str(invoice.source_id)]).values()
     assert entry.target_id is not None
 
     sims.fusion.cancel_invoice(invoice.source_id, at=END + timedelta(minutes=5))
-    later = run_flows(instance, END, END + timedelta(hours=1))
+    later = run_flows(instance, END, END + timedelta(hours=1), OUTBOUND)
 
     assert later.success, later.failure
     # The later window's look-back may re-read invoices of the first one: only the cancelled one is written.
@@ -274,11 +276,11 @@ def test_thirty_days_of_hourly_windows_for_every_entity_run_as_one_run(
     # In memory: the run writes one materialization per window of each of the ten assets, which on a SQLite
     # event log alone takes minutes; the run and its partitions are the same either way.
     with dg.DagsterInstance.ephemeral() as instance:
-        result = run_flows(instance, start, end)
+        result = run_flows(instance, start, end, OUTBOUND)
 
         assert result.success, result.failure
         assert [run.run_id for run in instance.get_runs()] == [result.run_id]
-        for flow in FLOWS:
+        for flow in OUTBOUND:
             for key in (pull_key(flow), post_key(flow)):
                 assert len(instance.get_materialized_partitions(key)) == windows, key
     assert result.by_entity["suppliers"].posted == BASE + 3

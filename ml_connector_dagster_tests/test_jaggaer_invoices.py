@@ -158,17 +158,22 @@ def test_ping_probes_every_collection_and_renders_every_template() -> None:
     with ready_tenant() as (_, _, client):
         JaggaerInvoiceSink(client).write(invoice(), None)
         lines = client.ping()
-    assert lines[3:] == [
+    # Then the templates, then the collections read back to Fusion (test_jaggaer_sources.py checks those lines).
+    templates = len(lines) - 9
+    assert lines[3:templates] == [
         "listed company profiles (1 stored)",
         "supplier number lookups work (flt=extCode=in=(…))",
         "listed invoices (1 stored)",
         "invoice lookups work (flt=supplierNumber==…;supplierInvoiceNumber=in=(…))",
         "listed values of custom field 'Cost Center' (cost_center_field): 1 stored",
         "listed values of custom field 'Account' (gl_account_field): 1 stored",
-        lines[-2],
-        lines[-1],
+        lines[templates - 2],
+        lines[templates - 1],
     ]
-    assert lines[-2].startswith("jaggaer supplier template (packaged default) renders a sample supplier")
-    assert lines[-2].endswith("the supplier number goes at extCode")
-    assert lines[-1].startswith("jaggaer invoice template (packaged default) renders a sample invoice")
-    assert lines[-1].endswith("the supplier invoice number goes at invoiceOcr.invoiceOcrHeader.supplierInvoiceNumber")
+    assert lines[templates].startswith("listed receipts at ")
+    assert lines[templates - 2].startswith("jaggaer supplier template (packaged default) renders a sample supplier")
+    assert lines[templates - 2].endswith("the supplier number goes at extCode")
+    assert lines[templates - 1].startswith("jaggaer invoice template (packaged default) renders a sample invoice")
+    assert lines[templates - 1].endswith(
+        "the supplier invoice number goes at invoiceOcr.invoiceOcrHeader.supplierInvoiceNumber"
+    )

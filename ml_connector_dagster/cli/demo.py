@@ -1,5 +1,6 @@
-"""`ml-connector demo`: simulators, every Fusion → JAGGAER entity over 48 hours, two full syncs, the counts; then
-the missing GL mappings imported and a further pass that posts what waited for them."""
+"""`ml-connector demo`: simulators, every entity of both directions over 48 hours, two full syncs, the counts;
+then the missing GL mappings imported and a further pass that posts what waited for them; the over-received
+receipt fixed in Fusion and replayed; and cycles of two-way reference data with users editing both systems."""
 
 import csv
 import io
@@ -11,9 +12,12 @@ from pathlib import Path
 import click
 import dagster as dg
 
+from ml_connector_dagster.cli.demo_inbound import fix_over_receipt, seed_inbound
+from ml_connector_dagster.cli.demo_two_way import two_way_rounds
 from ml_connector_dagster.cli.keys import local_master_keys
-from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
+from ml_connector_dagster.cli.runs import SyncRunResult, run_flows, run_replay
 from ml_connector_dagster.cli.simulators import LocalSimulators, running_simulators
+from ml_connector_dagster.defs.flows.replay import ReplayConfig
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.store import MappingRule, Store
@@ -21,6 +25,8 @@ from ml_connector_dagster.store import MappingRule, Store
 # The common case, as most charts of accounts put it: the cost center is segment 2, and JAGGAER's GL field
 # holds the whole combination.
 DEMO_RULE = MappingRule(delimiter=".", cost_center_segment=2, gl_account="combination")
+# JAGGAER collections the connector only reads (users make them in JAGGAER); the demo reports what it wrote.
+READ_ONLY_COLLECTIONS = frozenset({"receipts", "acknowledgments"})
 # Where the demo's exception rows send accounts whose cost center segment JAGGAER does not hold.
 DEMO_FALLBACK_COST_CENTER = "10"
 
@@ -42,8 +48,20 @@ def settled_range(now: datetime, hours: int, settle_lag: timedelta) -> tuple[dat
 @click.option("--unmapped", default=12, show_default=True, help="invoices charged to an account with no mapping")
 @click.option("--canceled", default=6, show_default=True, help="invoices canceled in Fusion")
 @click.option("--malformed", default=20, show_default=True, help="invalid POs and invoices seeded besides them")
+@click.option("--inbound", default=40, show_default=True, help="JAGGAER receipts, acknowledgments, invoices each")
+@click.option("--two-way-cycles", default=5, show_default=True, help="two-way cycles with edits in both systems")
 @click.option("--hours", default=48, show_default=True)
-def demo(orders: int, invoices: int, suppliers: int, unmapped: int, canceled: int, malformed: int, hours: int) -> None:
+def demo(
+    orders: int,
+    invoices: int,
+    suppliers: int,
+    unmapped: int,
+    canceled: int,
+    malformed: int,
+    inbound: int,
+    two_way_cycles: int,
+    hours: int,
+) -> None:
     """Run the main job on the embedded defaults: local simulators, SQLite, a local Dagster instance."""
     settings = ConnectorSettings()
     home = (settings.home / "demo").resolve()
@@ -62,19 +80,30 @@ def demo(orders: int, invoices: int, suppliers: int, unmapped: int, canceled: in
             sims.store_credentials(store)
             store.gl_mappings.set_rule(DEMO_RULE, "demo", "ml-connector demo")
             _seed(sims, orders, invoices, suppliers, unmapped, canceled, malformed, start, end)
+            seeded_back = seed_inbound(sims, start, end, inbound)
+            click.echo(seeded_back.line())
             instance = dg.DagsterInstance.get()
             first = _checked(run_flows(instance, start, end))
             again = _checked(run_flows(instance, start, end))
             mapping_file = _import_missing_mappings(store, home)
             after = _checked(run_flows(instance, start, end))
             still_pending = len(store.pending.list())
+            fix_over_receipt(sims, seeded_back)
+            replay = ReplayConfig(entity="receipts", run_id=first.run_id, kinds=["failed"])
+            fixed = _checked(run_replay(instance, replay))
+            two_way = two_way_rounds(sims, store, instance, two_way_cycles)
         finally:
             store.close()
         orders_stored = sims.jaggaer.purchase_order_stats()
         stats = {
             "purchase_orders": (orders_stored.stored, orders_stored.duplicates),
-            **{name: (kept.stored, kept.duplicates) for name, kept in sims.jaggaer.collection_stats().items()},
+            **{
+                name: (kept.stored, kept.duplicates)
+                for name, kept in sims.jaggaer.collection_stats().items()
+                if name not in READ_ONLY_COLLECTIONS
+            },
         }
+        written = {name: (kept.stored, kept.duplicates) for name, kept in sims.fusion.written_stats().items()}
 
     for label, result in (("first pass", first), ("re-run", again)):
         for entity, counts in result.by_entity.items():
@@ -82,13 +111,22 @@ def demo(orders: int, invoices: int, suppliers: int, unmapped: int, canceled: in
     click.echo(f"mappings: imported {mapping_file.name} for the accounts the first pass left unmapped")
     for entity, counts in after.by_entity.items():
         click.echo(f"after mapping  {entity}: {counts.line()}")
+    click.echo(f"fixed in Fusion: ordered quantity of {seeded_back.over_received.order_number} raised; replayed")
+    click.echo(f"after fix      receipts: {fixed.by_entity['receipts'].line()}")
     for collection, (stored, duplicates) in stats.items():
         click.echo(f"jaggaer {collection} stored={stored} duplicates={duplicates}")
+    for collection, (stored, duplicates) in written.items():
+        click.echo(f"fusion {collection} stored={stored} duplicates={duplicates}")
+    for entity, outcome in two_way.items():
+        click.echo(outcome.line(entity))
     click.echo(
         f"audit trail: ML_CONNECTOR_DATABASE_URL={os.environ['ML_CONNECTOR_DATABASE_URL']} "
         f"ml-connector audit --run-id {after.run_id}"
     )
-    problems = _problems(first, again, after, still_pending, stats)
+    problems = _problems(first, again, after, still_pending, {**stats, **written})
+    if first.by_entity["receipts"].failed != 1 or fixed.by_entity["receipts"].posted != 1:
+        problems.append("the over-received receipt did not fail once and post once after the fix")
+    problems += [f"two-way {entity} did not converge" for entity, outcome in two_way.items() if not outcome.converged]
     if problems:
         raise click.ClickException(f"the demo's own checks failed: {'; '.join(problems)}")
 
@@ -150,7 +188,7 @@ def _problems(
 ) -> list[str]:
     problems = []
     if any(duplicates for _, duplicates in stats.values()):
-        problems.append("JAGGAER holds duplicates")
+        problems.append("JAGGAER or Fusion holds duplicates")
     if again.counts.posted:
         problems.append("the re-run posted again")
     if not first.by_entity["invoices"].pending:

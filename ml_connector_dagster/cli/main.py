@@ -17,6 +17,7 @@ from ml_connector_dagster.cli.receiver import receiver
 from ml_connector_dagster.cli.replay import replay
 from ml_connector_dagster.cli.simulate import simulate
 from ml_connector_dagster.cli.sync import sync
+from ml_connector_dagster.cli.two_way import two_way
 
 
 @click.group(cls=FriendlyGroup)
@@ -28,5 +29,5 @@ def cli() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-for command in (audit, credentials, demo, dev, mappings, pending, ping, receiver, replay, simulate, sync):
+for command in (audit, credentials, demo, dev, mappings, pending, ping, receiver, replay, simulate, sync, two_way):
     cli.add_command(command)

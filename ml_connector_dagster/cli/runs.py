@@ -66,18 +66,18 @@ def run_flows(
     first, last = partition_range(start, end)
     tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     if len(flows) == 1:
-        return _execute(instance, flow_job_name(flows[0]), flows, tags, {})
+        return execute(instance, flow_job_name(flows[0]), flows, tags, {})
     chosen = None if set(flows) == set(FLOWS) else [key for flow in flows for key in (pull_key(flow), post_key(flow))]
-    return _execute(instance, ALL_FLOWS_JOB, flows, tags, {}, chosen)
+    return execute(instance, ALL_FLOWS_JOB, flows, tags, {}, chosen)
 
 
 def run_replay(instance: dg.DagsterInstance, config: ReplayConfig) -> SyncRunResult:
     """Runs the replay job with this configuration; counts per flow as the replay logged them."""
     ops = {"ops": {"replay_records": {"config": config.model_dump(mode="json")}}}
-    return _execute(instance, REPLAY_JOB, config.flows(), {}, ops)
+    return execute(instance, REPLAY_JOB, config.flows(), {}, ops)
 
 
-def _execute(
+def execute(
     instance: dg.DagsterInstance,
     job_name: str,
     flows: tuple[Flow, ...],
@@ -85,6 +85,7 @@ def _execute(
     run_config: dict[str, Any],
     asset_selection: list[dg.AssetKey] | None = None,
 ) -> SyncRunResult:
+    """Runs a job in this process, after failing the runs dead processes left; counts per flow of `flows`."""
     recovered = fail_abandoned_runs(instance)
     ensure_pools(instance)
     job = defs.resolve_job_def(job_name).with_logger_defs({"console": run_console})

@@ -10,7 +10,7 @@ from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
 from ml_connector_dagster.cli.ranges import partition_range
 from ml_connector_dagster.cli.runs import check_profiles, run_flows
-from ml_connector_dagster.flows import FLOWS, Flow
+from ml_connector_dagster.flows import DIRECTIONS, FLOWS, Flow
 
 _EXITS = """Exits 0 when nothing failed, 3 when the run completed but some records failed, 4 when the run failed,
     130 when interrupted (SIGINT, SIGTERM), 1 for a configuration problem (no run is started)."""
@@ -49,7 +49,8 @@ def _sync(ctx: click.Context, flows: tuple[Flow, ...], start: datetime, end: dat
         ctx.exit(ExitCode.RECORDS_FAILED)
     if result.counts.pending:
         click.echo(
-            f"{result.counts.pending} record(s) wait on a supplier or GL mapping: `ml-connector pending` lists them",
+            f"{result.counts.pending} record(s) wait on what the target lacks (a supplier, a GL mapping, a "
+            "purchase order): `ml-connector pending` lists them",
             err=True,
         )
 
@@ -68,9 +69,11 @@ def _command(name: str, flows: tuple[Flow, ...], summary: str) -> click.Command:
 
 
 for _flow in FLOWS:
+    sync.add_command(_command(_flow.entity.replace("_", "-"), (_flow,), f"{_flow.direction}: {_flow.title.lower()}"))
+for _direction in DIRECTIONS:
     sync.add_command(
-        _command(_flow.entity.replace("_", "-"), (_flow,), f"Oracle Fusion {_flow.title.lower()} → JAGGAER")
+        _command(_direction.name.replace("_", "-"), _direction.flows, f"Every {_direction.title} flow, in one run")
     )
 sync.add_command(
-    _command("all", FLOWS, "Every Oracle Fusion → JAGGAER flow, reference data and suppliers first, in one run")
+    _command("all", FLOWS, "Every flow of both directions, reference data and suppliers first, in one run")
 )

@@ -9,6 +9,9 @@ from pydantic import BaseModel
 from ml_connector_dagster.sync.dependencies import Needs
 from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
 
+# How systems are named to people: descriptions, CLI help, the demo.
+SYSTEM_TITLES = {"fusion": "Oracle Fusion", "jaggaer": "JAGGAER"}
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -33,6 +36,11 @@ class Flow:
     needs: Needs[Any] | None = None
     # Read whole on every run (no change time at the source): no sensor, the schedule runs it.
     snapshot: bool = False
+
+    @property
+    def direction(self) -> str:
+        """`Oracle Fusion → JAGGAER`."""
+        return f"{SYSTEM_TITLES.get(self.source, self.source)} → {SYSTEM_TITLES.get(self.target, self.target)}"
 
     @property
     def checks_accounts(self) -> bool:

@@ -121,11 +121,4 @@ INVOICES = Flow(
 )
 
 # Posting order within a run: reference data, suppliers, then the transactions that reference them.
-FLOWS: tuple[Flow, ...] = (COST_CENTERS, GL_ACCOUNTS, SUPPLIERS, PURCHASE_ORDERS, INVOICES)
-
-
-def flow_named(entity: str) -> Flow:
-    for flow in FLOWS:
-        if flow.entity == entity:
-            return flow
-    raise KeyError(f"no flow for entity {entity!r}; known: {', '.join(f.entity for f in FLOWS)}")
+FUSION_TO_JAGGAER: tuple[Flow, ...] = (COST_CENTERS, GL_ACCOUNTS, SUPPLIERS, PURCHASE_ORDERS, INVOICES)

@@ -152,6 +152,25 @@ class FusionClient:
 
         return iterate_pages(fetch, 0, f"fusion {resource.name}")
 
+    def iter_matching(
+        self, resource: WholeResource, q: str, children: tuple[ChildCollection, ...] = (), fields: str | None = None
+    ) -> Iterator[Item]:
+        """The rows `q` selects, by offset in key order, each with `children` as lists: for lookups by a
+        natural key, whose few rows do not move while they are read. `fields` only without children (the
+        framework takes one or the other)."""
+        page_size = self.connection.expanded_page_size if children else self.connection.page_size
+        params: dict[str, str | int] = {"q": q, "orderBy": f"{resource.key}:asc", "limit": page_size}
+        if children:
+            params["expand"] = expand_of(children)
+        elif fields:
+            params["fields"] = fields
+
+        def fetch(offset: int) -> Page[Item]:
+            return self._page(resource.name, {**params, "offset": offset})
+
+        rows = iterate_pages(fetch, 0, f"fusion {resource.name}")
+        return (self._complete(row, children) for row in rows) if children else rows
+
     def iter_value_set(self, code: str, key: str) -> Iterator[Item]:
         """The values of the value set with this ValueSetCode, in `key` order; CheckFailed when there is none."""
         href = values_href(self.http, code)
@@ -160,6 +179,11 @@ class FusionClient:
                 SYSTEM, f"no value set with ValueSetCode '{code}' on this pod: change the setting cost_center_value_set"
             )
         return self.iter_all(WholeResource(href, key))
+
+    def complete(self, item: Item, children: tuple[ChildCollection, ...]) -> Item:
+        """The item with each of `children` as a list: taken from the item when expanded whole, else read from
+        its link (as a write's answer may need)."""
+        return self._complete(item, children)
 
     def _keyset(
         self, resource: WindowedResource, params: dict[str, str | int], window: WindowQuery, after: Cursor | None

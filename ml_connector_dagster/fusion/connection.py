@@ -58,6 +58,24 @@ class FusionConnection(BaseModel):
         description="accountCombinationsLOV attributes holding the segments, in chart order "
         "(text `_SEGMENT1,_SEGMENT2,…` or a list); Oracle does not document their names",
     )
+    # Purchase orders, suppliers or invoices asked for in one `q` (`OrderNumber in (…)`) before a write: the
+    # URL grows with each number.
+    lookup_batch_size: int = Field(default=50, ge=1, le=200)
+    # The write-back resources, as this pod names them.
+    receipt_requests_resource: str = Field(default="receivingReceiptRequests", min_length=1)
+    acknowledgments_resource: str = Field(default="purchaseOrderAcknowledgments", min_length=1)
+    invoices_resource: str = Field(default="invoices", min_length=1)
+    # Whether a PO line is received and matched by amount (fixed-price services) is served by an attribute
+    # not every pod has [unverified]: its name, and the value that means "by amount". Where a line lacks it,
+    # a receipt sends the measure its record carries and Fusion's answer decides.
+    line_matching_basis_attribute: str = Field(default="MatchingBasis", min_length=1)
+    amount_matching_basis: str = Field(default="AMOUNT", min_length=1)
+    # [unverified] which statuses a successful acknowledgment PATCH answers: the docs disagree.
+    acknowledgment_success_statuses: list[int] = Field(default=[200, 204], min_length=1)
+    # The canonical answer ("accept"/"reject") → the AcknowledgmentResponse value this pod takes [unverified].
+    acknowledgment_responses: dict[str, str] = {"accept": "Accept", "reject": "Reject"}
+    # Send invoices with `Upsert-Mode: true`: a changed invoice then rewrites the one in Fusion.
+    invoice_upsert_mode: bool = False
     timeout_seconds: float = Field(default=120.0, gt=0)
     token_refresh_margin_seconds: int = Field(default=300, ge=0)
     retry: RetryPolicy = RetryPolicy()
@@ -87,6 +105,30 @@ class FusionConnection(BaseModel):
                 except ValueError:
                     raise ValueError('must be names separated by commas or a JSON list such as ["_SEGMENT1"]') from None
             return [name.strip() for name in text.split(",") if name.strip()]
+        return value
+
+    @field_validator("acknowledgment_success_statuses", mode="before")
+    @classmethod
+    def _statuses(cls, value: Any) -> Any:
+        # Profiles keep settings as text: `200,204` or a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return json.loads(text) if text.startswith("[") else [int(p) for p in text.split(",") if p.strip()]
+            except ValueError:
+                raise ValueError("must be status codes separated by commas, such as 200,204") from None
+        return value
+
+    @field_validator("acknowledgment_responses", mode="before")
+    @classmethod
+    def _responses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError('must be a JSON object such as {"accept": "Accept", "reject": "Reject"}') from None
+        if isinstance(value, dict) and set(value) != {"accept", "reject"}:
+            raise ValueError("must name the pod's value for exactly the answers accept and reject")
         return value
 
     @model_validator(mode="after")

@@ -33,6 +33,7 @@ def ping(http: ApiClient, connection: FusionConnection) -> list[str]:
         _check_described(http, mapping, lines, problems)
     _check_value_set(http, connection, lines, problems)
     _check_account_combinations(http, connection, lines, problems)
+    _check_write_back(http, connection, lines, problems)
     if not problems:
         lines.append(_probe_keyset(http, connection, orders, problems))
     if problems:
@@ -155,6 +156,32 @@ def _check_account_combinations(
     else:
         lines.append(f"{resource.name} serves the segment attributes {','.join(mapping.segment_attributes)}")
     _judge(mapping.rows.needs(), set(row), lines, problems)
+
+
+def _check_write_back(http: ApiClient, connection: FusionConnection, lines: list[str], problems: list[str]) -> None:
+    """The resources receipts, acknowledgments and invoices are written to answer a GET under their configured
+    names, and purchase order lines say how they are received (or receipts send what their record carries)."""
+    settings = ("receipt_requests_resource", "acknowledgments_resource", "invoices_resource")
+    for setting in settings:
+        name = getattr(connection, setting)
+        try:
+            http.get_json(name, {"limit": 1, "onlyData": "true"})
+        except RequestRejected as exc:
+            problems.append(f"write-back resource {name} could not be read: {exc}; check the setting {setting}")
+            continue
+        lines.append(f"write-back resource {name} answers")
+    basis = connection.line_matching_basis_attribute
+    try:
+        described = _described_resources(http.get_json("purchaseOrders/describe"), "purchaseOrders")
+    except RequestRejected:
+        return  # already reported by the purchase-order check
+    if basis in described.get("lines", {}):
+        lines.append(f"purchase order lines serve {basis}: fixed-price service lines are received by amount")
+    else:
+        lines.append(
+            f"warning: purchase order lines do not serve {basis} (line_matching_basis_attribute): receipt lines are "
+            "sent with the quantity or amount their record carries, and Fusion refuses the wrong one"
+        )
 
 
 def _probe_keyset(

@@ -98,10 +98,17 @@ class ApiClient:
     def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> Any:
         return self._parse(self.send("GET", url, params=params, write=False))
 
-    def send_json(self, method: str, url: str, body: Any, content_type: str = "application/json") -> Any:
+    def send_json(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
         content = json.dumps(body, default=_json_default).encode("utf-8")
-        response = self.send(method, url, content=content, headers={"Content-Type": content_type}, write=True)
-        return self._parse(response)
+        sent = {**(headers or {}), "Content-Type": content_type}
+        return self._parse(self.send(method, url, content=content, headers=sent, write=True))
 
     def post_form(self, url: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None) -> Any:
         """Form posts here are token requests: safe to repeat, so they retry like reads."""

@@ -1,5 +1,7 @@
 """Errors a caller can catch precisely. Messages name the system and the request, never a secret."""
 
+from collections.abc import Callable
+
 
 class ConnectorHttpError(Exception):
     def __init__(self, system: str, message: str, status: int | None = None) -> None:
@@ -33,3 +35,16 @@ class WriteOutcomeUnknown(ConnectorHttpError):
 
 class CheckFailed(ConnectorHttpError):
     """The system answered, but not the way this connection is configured to need (a `ping` finding)."""
+
+
+def found_after_unknown(unknown: WriteOutcomeUnknown, find: Callable[[], str | None]) -> str:
+    """After a create whose outcome is unknown: the id the target holds for the record, looked up instead of
+    writing again. Raises `unknown` when the record is not there, or when the lookup fails too: the intent
+    stays open and the next run resolves it."""
+    try:
+        found = find()
+    except ConnectorHttpError:
+        raise unknown from None
+    if found is None:
+        raise unknown
+    return found

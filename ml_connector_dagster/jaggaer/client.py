@@ -1,5 +1,6 @@
 """Talks to the J1P API: Keycloak tokens, the returnCode envelope, checked purchase order writes, and the
-company profile, invoice and custom-field value APIs beside them (suppliers.py, invoices.py, custom_fields.py).
+company profile, invoice and custom-field value APIs beside them (suppliers.py, invoices.py, custom_fields.py),
+and the receipts and PO acknowledgments read from JAGGAER (receipts.py, acknowledgments.py).
 
 Thread-safe: the sync engine writes from several threads through one client. Its own state is read-only after
 construction; the HTTP session and the token provider guard theirs.
@@ -12,8 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from ml_connector_dagster.http.client import ApiClient
-from ml_connector_dagster.http.errors import ConnectorHttpError, RequestRejected, WriteOutcomeUnknown
+from ml_connector_dagster.http.errors import (
+    RequestRejected,
+    WriteOutcomeUnknown,
+    found_after_unknown,
+)
 from ml_connector_dagster.http.tokens import BearerAuthorizer, ClientCredentialsGrant, TokenCache, TokenProvider
+from ml_connector_dagster.jaggaer.acknowledgments import AcknowledgmentReading
 from ml_connector_dagster.jaggaer.answers import checked, po_id, po_number, po_number_places
 from ml_connector_dagster.jaggaer.connection import DEFAULT_LIST_PATH, SYSTEM, JaggaerConnection
 from ml_connector_dagster.jaggaer.custom_fields import CustomFieldApi
@@ -27,6 +33,7 @@ from ml_connector_dagster.jaggaer.listing import (
     oldest_first,
 )
 from ml_connector_dagster.jaggaer.probe import probe_tenant
+from ml_connector_dagster.jaggaer.receipts import ReceiptReading
 from ml_connector_dagster.jaggaer.suppliers import SupplierApi
 from ml_connector_dagster.jaggaer.template_loader import load_purchase_order_template
 from ml_connector_dagster.records import Invoice, PurchaseOrder, Supplier
@@ -72,6 +79,8 @@ class JaggaerClient:
         self.suppliers = SupplierApi(self._http, connection)
         self.invoices = InvoiceApi(self._http, connection)
         self.custom_fields = CustomFieldApi(self._http, connection)
+        self.receipts = ReceiptReading(self._http, connection)
+        self.acknowledgments = AcknowledgmentReading(self._http, connection)
 
     def close(self) -> None:
         self._http.close()
@@ -161,14 +170,7 @@ class JaggaerClient:
         try:
             return self._write("CREATE", document)
         except WriteOutcomeUnknown as unknown:
-            try:
-                found = self.find_purchase_order(number)
-            except ConnectorHttpError:
-                # The check failed too: the outcome is still unknown, for the next run to resolve.
-                raise unknown from None
-            if found is not None:
-                return found
-            raise
+            return found_after_unknown(unknown, lambda: self.find_purchase_order(number))
 
     def _listed(self, document: dict[str, Any], position: int) -> ListedPurchaseOrder:
         what = f"list answer item {position}"

@@ -1,9 +1,11 @@
 """How to reach one JAGGAER tenant: the Keycloak instance, the J1P API host, the provisioned paths and shapes."""
 
+import json
 from pathlib import Path
-from typing import Any, Self
+from string import Formatter
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from ml_connector_dagster.http.retry import RetryPolicy
 from ml_connector_dagster.jaggaer.document_template import TemplateError, TemplateKind
@@ -14,6 +16,9 @@ SYSTEM = "jaggaer"
 DEFAULT_LIST_PATH = "purchaseOrderList.purchaseOrder"
 _PATH = r"^(/[A-Za-z0-9._~-]+)+$"
 _MEMBERS = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+_FIELD = r"^[A-Za-z0-9_]+$"
+# FIQL templates and the placeholders each must hold (required, allowed).
+_FILTER_TEMPLATES = {"modified_filter": ({"lo", "hi"}, {"lo", "hi"}), "keyset_filter": ({"after"}, {"after", "field"})}
 _TEMPLATES: dict[str, TemplateKind] = {
     "purchase_order_template": PURCHASE_ORDER,
     "supplier_template": SUPPLIER,
@@ -57,6 +62,31 @@ class JaggaerConnection(BaseModel):
     # The custom fields accounting goes to: named in documents' customFieldValueSets and holding the values.
     cost_center_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["cost_center_field"], min_length=1)
     gl_account_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["gl_account_field"], min_length=1)
+    # Receipts and PO acknowledgments: J1P paths provisioned per tenant (no public path): these are our defaults.
+    receipt_path: str = Field(default="/j1p/api/public/rc/v1/receipts", pattern=_PATH)
+    receipt_list_path: str = Field(default="receiptList.receipt", pattern=_MEMBERS)
+    acknowledgment_path: str = Field(default="/j1p/api/public/po/v1/acknowledgments", pattern=_PATH)
+    acknowledgment_list_path: str = Field(default="acknowledgmentList.acknowledgment", pattern=_MEMBERS)
+    # The id each collection's documents carry (and `flt` names), the key a window is paged by.
+    receipt_id_field: str = Field(default="receiptId", pattern=_FIELD)
+    acknowledgment_id_field: str = Field(default="acknowledgmentId", pattern=_FIELD)
+    invoice_id_field: str = Field(default="invoiceId", pattern=_FIELD)
+    # [unverified] the FIQL asking for documents modified in [lo, hi) ({lo}, {hi}: ISO-8601 UTC, ms, Z). None:
+    # the tenant has no modified-time filter, so a window is a full read kept to [lo, hi) by each document's
+    # own modified time (the ledger drops what it has seen).
+    modified_filter: str | None = "lastUpdate>={lo};lastUpdate<{hi}"
+    # The FIQL asking for documents after the last id read ({field}: the id field, {after}: its value): every
+    # page is then asked from start=1, so a document edited during the read (it leaves the window) never shifts
+    # what is left to read. None pages by offset, which skips a document for every one edited mid-read.
+    keyset_filter: str | None = "{field}=gt={after}"
+    # Where read documents hold their modified time, as dotted members.
+    modified_time_field: str = Field(default="lastUpdate", pattern=_MEMBERS)
+    # The business unit of a read invoice that names none.
+    default_business_unit: str | None = Field(default=None, min_length=1)
+    # What each JAGGAER acknowledgment status means; any other status quarantines the acknowledgment.
+    acknowledgment_statuses: dict[str, Literal["accept", "reject"]] = Field(
+        default={"Accepted": "accept", "Rejected": "reject"}, min_length=1
+    )
     page_size: int = Field(default=100, ge=1, le=200)
     # PO numbers looked up in one list request (`flt=poNumber=in=(…)`) before a batch of writes; FIQL `=in=`
     # is seen on J1P lists, but not verified for every tenant's PO path: 1 looks each number up alone (`==`).
@@ -75,6 +105,34 @@ class JaggaerConnection(BaseModel):
         if isinstance(value, str):
             parts = [part.strip() for part in value.strip().strip("[]").split(",")]
             return [part for part in parts if part]
+        return value
+
+    @field_validator("acknowledgment_statuses", mode="before")
+    @classmethod
+    def _statuses_from_text(cls, value: Any) -> Any:
+        # Profiles keep settings as text: a JSON object, or "Accepted=accept,Rejected=reject".
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("{"):
+            return json.loads(value)
+        pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+        return {status.strip(): meaning.strip() for status, _, meaning in pairs}
+
+    @field_validator(*_FILTER_TEMPLATES, mode="before")
+    @classmethod
+    def _filter_template(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("", "none"):
+            return None  # as profiles spell "no such filter"
+        if not isinstance(value, str):
+            return value
+        required, allowed = _FILTER_TEMPLATES[str(info.field_name)]
+        try:
+            named = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        except ValueError as error:
+            raise ValueError(f"not a template: {error}") from None
+        if not required <= named or not named <= allowed:
+            wanted = ", ".join(f"{{{name}}}" for name in sorted(required))
+            raise ValueError(f"must name {wanted} and no other placeholder than {sorted(allowed)}")
         return value
 
     @field_validator(*_TEMPLATES)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ml_connector_dagster.http.client import ApiClient
-from ml_connector_dagster.http.errors import ConnectorHttpError, WriteOutcomeUnknown
+from ml_connector_dagster.http.errors import WriteOutcomeUnknown, found_after_unknown
 from ml_connector_dagster.jaggaer.answers import Document, checked, identifier, optional_identifier
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.jaggaer.invoice_reading import InvoiceReading
 from ml_connector_dagster.jaggaer.listing import (
     fiql_filter,
     fiql_value,
@@ -63,6 +64,8 @@ class InvoiceApi:
         self.connection = connection
         self.template = load_template(INVOICE, connection.invoice_template, connection.template_settings)
         self._list_paths = list_paths(connection.invoice_list_path, DEFAULT_LIST_PATH)
+        # Invoices JAGGAER holds, read in windows for the ERP (invoice_reading.py).
+        self.reading = InvoiceReading(http, connection)
 
     def document(self, invoice: Invoice) -> Document:
         """The import batch an invoice becomes."""
@@ -101,14 +104,7 @@ class InvoiceApi:
         try:
             answer = self._http.send_json("POST", self.connection.invoice_import_path, self.document(invoice))
         except WriteOutcomeUnknown as unknown:
-            try:
-                found = self.find([key]).get(key)
-            except ConnectorHttpError:
-                # The check failed too: the outcome is still unknown, for the next run to resolve.
-                raise unknown from None
-            if found is not None:
-                return found
-            raise
+            return found_after_unknown(unknown, lambda: self.find([key]).get(key))
         return identifier(checked(answer, "invoice import"), _ID_PLACES, "invoiceId", "invoice import answer")
 
     def cancel(self, invoice_id: str) -> str:

@@ -8,6 +8,7 @@ from ml_connector_dagster.http.client import ApiClient
 from ml_connector_dagster.jaggaer.answers import Document, checked, identifier
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.listing import (
+    as_listed,
     fiql_filter,
     first_listed,
     iter_listed,
@@ -67,6 +68,11 @@ class SupplierApi:
     def iter(self, flt: str | None = None) -> Iterator[ListedSupplier]:
         c = self.connection
         return iter_listed(self._http, c.supplier_path, self._list_paths, c.page_size, flt, _listed, "suppliers")
+
+    def iter_documents(self) -> Iterator[Document]:
+        """Every profile as listed, including those without an extCode (companies the ERP did not create)."""
+        c = self.connection
+        return iter_listed(self._http, c.supplier_path, self._list_paths, c.page_size, None, as_listed, "suppliers")
 
 
 def _listed(document: Document, position: int) -> ListedSupplier:

@@ -16,3 +16,14 @@ class NothingToWrite(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WaitsOnTarget(Exception):
+    """The target does not know something the record names yet (its purchase order, line, schedule or supplier):
+    nothing was written, and the record waits in the pending queue until it appears. `waits_on` are tokens
+    naming what it waits for (`po:<number>`, `supplier-number:<number>`)."""
+
+    def __init__(self, reason: str, waits_on: tuple[str, ...]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.waits_on = waits_on

@@ -39,8 +39,9 @@ class InvoiceLine(CanonicalRecord):
 
 
 class Invoice(CanonicalRecord):
-    """`source_id` is Fusion's InvoiceId. The natural key is supplier number + supplier invoice number:
-    JAGGAER keeps `supplierInvoiceNumber` unique per supplier."""
+    """`source_id` is the source system's invoice id (Fusion's InvoiceId, JAGGAER's invoiceId). The natural key
+    is supplier number + supplier invoice number: JAGGAER keeps `supplierInvoiceNumber` unique per supplier, and
+    Fusion the invoice number per supplier and business unit."""
 
     source_id: int
     invoice_number: str = Field(min_length=1)

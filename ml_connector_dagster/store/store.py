@@ -10,6 +10,7 @@ from ml_connector_dagster.store.ledger import Ledger
 from ml_connector_dagster.store.pending import PendingQueue
 from ml_connector_dagster.store.quarantine import Quarantine
 from ml_connector_dagster.store.staging import Staging
+from ml_connector_dagster.store.two_way import TwoWayState
 from ml_connector_dagster.store.vault import MASTER_KEY_ENV, CredentialVault, MasterKeyError, MasterKeys
 from ml_connector_dagster.store.watermarks import Watermarks
 
@@ -25,6 +26,7 @@ class Store:
         self.inbound = InboundQueue(engine)
         self.gl_mappings = GLMappings(engine)
         self.watermarks = Watermarks(engine)
+        self.two_way = TwoWayState(engine)
         self._vault = CredentialVault(engine, master_keys) if master_keys is not None else None
 
     @classmethod

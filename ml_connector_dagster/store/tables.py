@@ -254,3 +254,17 @@ inbound_documents = Table(
     CheckConstraint("status IN ('queued', 'taken', 'done')", name="ck_inbound_documents_status"),
     Index("ix_inbound_documents_status", "status", "id"),
 )
+
+# Two-way reference data: per entity and key, the view both systems last held alike. A side whose view differs
+# from it changed since; our own writes are recorded here as they are made, so they never read back as changes.
+two_way_agreed = Table(
+    "two_way_agreed",
+    metadata,
+    Column("entity", String, nullable=False),
+    Column("natural_key", String, nullable=False),
+    Column("view_hash", String, nullable=False),
+    Column("view", Text, nullable=False),
+    Column("agreed_at", UTCDateTime, nullable=False),
+    Column("run_id", String, nullable=False),
+    PrimaryKeyConstraint("entity", "natural_key", name="pk_two_way_agreed"),
+)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel
 
@@ -49,4 +49,30 @@ class TargetSink(Protocol):
 
     def target_state(self, record: BaseModel) -> str | None:
         """ "active" or "inactive" for records other flows depend on (suppliers, custom-field values), else None."""
+        ...
+
+
+class SideRecord(NamedTuple):
+    """A reference record as one system holds it: the shared view, and when that system last changed it (None
+    when it does not say)."""
+
+    view: BaseModel
+    changed_at: datetime | None
+
+
+class ReferenceSide(Protocol):
+    """One system's half of a two-way reference entity (records/shared.py views)."""
+
+    system: str
+    # False when the system offers no way to write this entity (the other system is then its only source).
+    writable: bool
+
+    def read_all(self) -> dict[str, SideRecord]:
+        """Every record, by the view's key."""
+        ...
+
+    def write(self, view: BaseModel, current: BaseModel | None) -> None:
+        """Makes this system hold `view`. `current` is what it holds now (read this cycle), None when it holds no
+        such record. Writes only what differs; raises RequestRejected naming the record and field when the
+        system refuses, or when it cannot hold the change (e.g. a record it cannot create)."""
         ...

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from ml_connector_dagster.http.errors import AuthenticationError, ConnectorHttpError, RequestRejected
-from ml_connector_dagster.records.errors import NothingToWrite
+from ml_connector_dagster.records.errors import NothingToWrite, WaitsOnTarget
 from ml_connector_dagster.store import (
     AuditEntry,
     AuditStatus,
@@ -129,6 +129,10 @@ class Post:
         if keys is not None:
             wanted = set(keys)
             waiting = [entry for entry in waiting if entry.ref.source_key in wanted]
+        if self.needs is None and not self._force:
+            # What these wait on is only found by asking the target: asked when the backoff says, not every run.
+            now = datetime.now(UTC)
+            waiting = [entry for entry in waiting if entry.next_try_at <= now]
         for start in range(0, len(waiting), _BATCH):
             chunk = waiting[start : start + _BATCH]
             found = self.store.staging.get_many(
@@ -260,12 +264,19 @@ class Post:
     def _record(self, outcomes: list[_Outcome], decided: _Decided, pending: dict[str, PendingEntry]) -> None:
         written: list[Written] = []
         cleared: list[RecordRef] = []
-        released = list(decided.released)
-        audit = list(decided.audit)
+        # Records the target said they wait on join those the dependency check held.
+        late = _Decided({}, list(decided.held), list(decided.released), list(decided.audit))
+        released, audit = late.released, late.audit
         report = self.report
+        now = datetime.now(UTC)
         for outcome in outcomes:
             staged, error = outcome.staged, outcome.error
             waited = pending.get(staged.source_key)
+            if isinstance(error, WaitsOnTarget):
+                # Nothing was written: the intent is closed and the record waits for what the target lacks.
+                cleared.append(self._ref(staged))
+                self._hold(staged, Waiting(error.reason, error.waits_on), waited, now, late)
+                continue
             if error is None and outcome.target_id is not None:
                 written.append(
                     Written(
@@ -312,7 +323,7 @@ class Post:
             written=written,
             cleared=cleared,
             audit=audit,
-            held=decided.held,
+            held=late.held,
             released=released,
             backoff=self.backoff,
         )

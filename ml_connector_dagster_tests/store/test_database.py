@@ -29,7 +29,7 @@ STORE_TABLES = {
     "watermarks",
     "inbound_documents",
 }
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _revisions(engine: Engine) -> list[str]:

@@ -1,4 +1,5 @@
-"""Jobs: one per flow, and one for every flow of a direction (what the schedule and backfills run)."""
+"""Jobs: one per flow, one for every flow of a direction (what its schedule runs), and one holding every flow
+(what `ml-connector sync` runs a set of flows with)."""
 
 import dagster as dg
 from dagster._core.definitions.partitions.partitioned_schedule import (
@@ -8,10 +9,10 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS
-from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.flows import Direction, Flow
 from ml_connector_dagster.settings import ConnectorSettings
 
-ALL_FLOWS_JOB = "fusion_to_jaggaer"
+ALL_FLOWS_JOB = "all_flows"
 
 
 def flow_job_name(flow: Flow) -> str:
@@ -28,7 +29,17 @@ def flow_job(flow: Flow) -> UnresolvedAssetJobDefinition:
         flow_job_name(flow),
         selection=_selection((flow,)),
         partitions_def=SYNC_WINDOWS,
-        description=f"Oracle Fusion {flow.title.lower()} → JAGGAER, for one window or a range of windows in one run.",
+        description=f"{flow.direction}: {flow.title.lower()}, for one window or a range of windows in one run.",
+    )
+
+
+def direction_job(direction: Direction) -> UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        direction.name,
+        selection=_selection(direction.flows),
+        partitions_def=SYNC_WINDOWS,
+        description=f"Every {direction.title} flow for one window or a range of windows in one run, in posting "
+        f"order ({', '.join(flow.entity for flow in direction.flows)}).",
     )
 
 
@@ -37,8 +48,8 @@ def all_flows_job(flows: tuple[Flow, ...]) -> UnresolvedAssetJobDefinition:
         ALL_FLOWS_JOB,
         selection=_selection(flows),
         partitions_def=SYNC_WINDOWS,
-        description="Every Oracle Fusion → JAGGAER flow for one window or a range of windows in one run: "
-        "reference data and suppliers post before the purchase orders and invoices that use them.",
+        description="Every flow of both directions for one window or a range of windows in one run; "
+        "`ml-connector sync` runs any set of flows through it.",
     )
 
 

@@ -48,6 +48,9 @@ def acknowledge(store: PodStore, segments: list[str], body: dict[str, object], r
         attrs["AcknowledgmentResponse"] = _response(change.AcknowledgmentResponse, responses)
     if "AcknowledgmentNote" in change.model_fields_set:
         attrs["AcknowledgmentNote"] = change.AcknowledgmentNote
+    if all(target.attrs.get(name) == value for name, value in attrs.items()):
+        store.unchanged_acknowledgments += 1
+        return
     target.attrs.update(attrs)
     header.attrs["LastUpdateDate"] = stamp_now()
 

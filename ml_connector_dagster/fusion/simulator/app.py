@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,14 @@ from ml_connector_dagster.fusion.simulator.control import control_routes
 from ml_connector_dagster.fusion.simulator.edits import cancel_invoice
 from ml_connector_dagster.fusion.simulator.errors import SimError, not_found, render_error
 from ml_connector_dagster.fusion.simulator.query import QueryError
+from ml_connector_dagster.fusion.simulator.reference_writes import (
+    Target,
+    apply,
+    changes_of,
+    documented,
+    supplier_by_number,
+    value_row,
+)
 from ml_connector_dagster.fusion.simulator.render import json_bytes
 from ml_connector_dagster.fusion.simulator.resources import (
     API_VERSION,
@@ -30,8 +39,16 @@ from ml_connector_dagster.fusion.simulator.resources import (
     ResourceTree,
     Served,
 )
-from ml_connector_dagster.fusion.simulator.rows import plain
-from ml_connector_dagster.fusion.simulator.schema import ACKNOWLEDGMENTS, INVOICES, RECEIPT_REQUESTS
+from ml_connector_dagster.fusion.simulator.rows import Value, format_timestamp, plain
+from ml_connector_dagster.fusion.simulator.schema import (
+    ACKNOWLEDGMENTS,
+    ADDRESSES,
+    INVOICES,
+    PURCHASE_ORDERS,
+    RECEIPT_REQUESTS,
+    SUPPLIERS,
+    VALUES,
+)
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings, RuntimeSettings
 from ml_connector_dagster.fusion.simulator.store import InvoiceSeedSummary, PodStore, SeedSummary, SupplierSeedSummary
 from ml_connector_dagster.fusion.simulator.write_desk import WRITE_COUNTERS, WriteDesk
@@ -72,6 +89,11 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return (user, password) if colon else None
+
+
+class WrittenStats(BaseModel):
+    stored: int
+    duplicates: int
 
 
 class FusionSimulator:
@@ -142,6 +164,105 @@ class FusionSimulator:
         """Enables or disables a value of the cost-center value set; KeyError when it holds no such value."""
         self._store.set_cost_center_enabled(value, enabled)
 
+    def edit_supplier_view(
+        self,
+        supplier_number: str,
+        name: str | None = None,
+        status: str | None = None,
+        addresses: dict[str, dict[str, Value]] | None = None,
+        at: datetime | None = None,
+    ) -> datetime:
+        """A Fusion user editing a supplier: its name (`Supplier`), `Status`, and addresses by AddressName, each
+        a dict of documented attributes (AddressLine1, City, PostalCode, Country). What changes moves the
+        supplier's LastUpdateDate to `at` (default now); returns its LastUpdateDate. KeyError for an unknown
+        supplier or address, ValueError for a value the pod refuses (nothing is changed then)."""
+        named = (("Supplier", name), ("Status", status))
+        header = {attribute: value for attribute, value in named if value is not None}
+        with self._store.lock:
+            supplier = supplier_by_number(self._store, supplier_number)
+            if supplier is None:
+                raise KeyError(supplier_number)
+            edits = [(Target(SUPPLIERS, supplier, supplier), header)]
+            held = supplier.children[SUPPLIERS.position(ADDRESSES)]
+            for address_name, attributes in (addresses or {}).items():
+                row = next((each for each in held if each.attrs.get("AddressName") == address_name), None)
+                if row is None:
+                    raise KeyError(f"supplier {supplier_number} address {address_name}")
+                edits.append((Target(ADDRESSES, row, supplier), attributes))
+            self._edit(edits, at)
+            return datetime.fromisoformat(str(supplier.attrs["LastUpdateDate"]))
+
+    def edit_value(
+        self, value: str, description: str | None = None, enabled: bool | None = None, at: datetime | None = None
+    ) -> datetime:
+        """A Fusion user editing a value of the cost-center value set: its Description and EnabledFlag. A change
+        moves the value's LastUpdateDate to `at` (default now); returns its LastUpdateDate. KeyError when the
+        set holds no such value."""
+        changes = {
+            attribute: given
+            for attribute, given in (("Description", description), ("EnabledFlag", enabled))
+            if given is not None
+        }
+        with self._store.lock:
+            row = value_row(self._store, self.settings.cost_center_value_set, value)
+            if row is None:
+                raise KeyError(value)
+            self._edit([(Target(VALUES, row, None), changes)], at)
+            return datetime.fromisoformat(str(row.attrs["LastUpdateDate"]))
+
+    def supplier_numbers(self) -> list[str]:
+        """Every supplier's number, in change order (suppliers seeded without one are left out)."""
+        with self._store.lock:
+            rows = self._store.tables[SUPPLIERS.name].rows()
+            return [str(row.attrs["SupplierNumber"]) for row in rows if row.attrs.get("SupplierNumber") is not None]
+
+    def _edit(self, edits: list[tuple[Target, dict[str, Value]]], at: datetime | None) -> None:
+        """Checks every edit, then applies them with one stamp (the caller holds the store's lock)."""
+        if at is not None and at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        stamp = format_timestamp(at or datetime.now(UTC))
+        try:
+            checked = [(target, changes_of(target, changes, documented)) for target, changes in edits]
+            for target, changes in checked:
+                apply(self._store, target, changes, stamp)
+        except SimError as error:
+            raise ValueError(error.detail) from None
+
+    def order_numbers(self) -> list[str]:
+        """Every purchase order's number, in the order they were made."""
+        with self._store.lock:
+            rows = self._store.tables[PURCHASE_ORDERS.name].rows()
+            return [str(row.attrs["OrderNumber"]) for row in rows if row.attrs.get("OrderNumber") is not None]
+
+    def order(self, order_number: str) -> dict[str, Any] | None:
+        """The purchase order with this number, with its `lines` and their `schedules`; None when there is none."""
+        with self._store.lock:
+            row = self._store.order_by_number(order_number)
+            return None if row is None else plain(row)
+
+    def change_schedule_quantity(
+        self, order_number: str, line_number: int, schedule_number: int, quantity: Decimal
+    ) -> None:
+        """A change order as a buyer makes one: the schedule's (and its line's) ordered quantity becomes
+        `quantity`, which is what is open to receive less what was received. KeyError when there is no such
+        schedule."""
+        with self._store.lock:
+            order = self._store.order_by_number(order_number)
+            line = (
+                None
+                if order is None
+                else next((row for row in order.children[0] if row.attrs.get("LineNumber") == line_number), None)
+            )
+            schedule = (
+                None
+                if line is None
+                else next((row for row in line.children[0] if row.attrs.get("ScheduleNumber") == schedule_number), None)
+            )
+            if line is None or schedule is None:
+                raise KeyError(f"{order_number} line {line_number} schedule {schedule_number}")
+            line.attrs["Quantity"] = line.attrs.get("Quantity", 0) + quantity - schedule.attrs.get("Quantity", 0)
+            schedule.attrs["Quantity"] = quantity
+
     def purchase_order_count(self) -> int:
         return self._store.count("purchaseOrders")
 
@@ -178,6 +299,38 @@ class FusionSimulator:
             sync_acknowledgments(self._store)
             row = self._store.tables[ACKNOWLEDGMENTS.name].get(po_header_id)
             return None if row is None else plain(row)
+
+    def written_stats(self) -> dict[str, WrittenStats]:
+        """Per collection a client writes, what it holds from writes and how much of it is duplicated: receipts
+        that succeeded per shipment number, invoices per number + supplier + business unit, acknowledgments
+        per order (a duplicate is a PATCH that changed nothing)."""
+        with self._store.lock:
+            receipts = [
+                row
+                for row in self._store.tables[RECEIPT_REQUESTS.name].rows()
+                if row.attrs["ReturnStatus"] == "SUCCESS"
+            ]
+            shipments = {row.attrs.get("ShipmentNumber") or f"#{row.key}" for row in receipts}
+            table = self._store.tables[INVOICES.name]
+            invoices = [row for row in map(table.get, self._store.written_invoices) if row is not None]
+            keys = {
+                (row.attrs["InvoiceNumber"], row.attrs["SupplierNumber"], row.attrs["BusinessUnit"]) for row in invoices
+            }
+            sync_acknowledgments(self._store)
+            answered = [
+                row
+                for row in self._store.tables[ACKNOWLEDGMENTS.name].rows()
+                if row.attrs.get("AcknowledgmentResponse") is not None
+            ]
+            return {
+                "receivingReceiptRequests": WrittenStats(
+                    stored=len(receipts), duplicates=len(receipts) - len(shipments)
+                ),
+                "invoices": WrittenStats(stored=len(invoices), duplicates=len(invoices) - len(keys)),
+                "purchaseOrderAcknowledgments": WrittenStats(
+                    stored=len(answered), duplicates=self._store.unchanged_acknowledgments
+                ),
+            }
 
     def written_invoices(self) -> list[dict[str, Any]]:
         """The invoices created (or upserted) through POST, in the order first written, with `invoiceLines`."""

@@ -222,4 +222,5 @@ def _value(value_id: int, value: str, description: str, enabled: bool) -> dict[s
         "EnabledFlag": enabled,
         "StartDateActive": "2015-01-01",
         "EndDateActive": None if enabled else "2025-12-31",
+        "LastUpdateDate": format_timestamp(_REFERENCE_STAMP),
     }

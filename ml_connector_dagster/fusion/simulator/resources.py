@@ -117,7 +117,7 @@ class ResourceTree:
     def _request(
         self, schema: ResourceSchema, params: QueryParams, version: int
     ) -> tuple[Plan, int, int, list[tuple[str, bool]] | None, Filter | None]:
-        served = self._served(schema)
+        served = self.served(schema)
         plan = self._plan(params, version, schema)
         limit = min(_int_param(params, "limit", self.settings.default_limit, 1), self.settings.max_limit)
         offset = _int_param(params, "offset", 0, 0)
@@ -153,7 +153,7 @@ class ResourceTree:
 
     def _plan(self, params: QueryParams, version: int, schema: ResourceSchema) -> Plan:
         present = {
-            described.id: tuple((served, attribute.documented) for served, attribute in self._served(described).items())
+            described.id: tuple((served, attribute.documented) for served, attribute in self.served(described).items())
             for described in subtree(schema)
         }
         if params.get("fields"):
@@ -169,7 +169,7 @@ class ResourceTree:
         flag_format = self.settings.flag_format
         return Plan.of(schema, present, expand, version, self.settings.default_limit, only_data, flag_format)
 
-    def _served(self, schema: ResourceSchema) -> dict[str, PodAttribute]:
+    def served(self, schema: ResourceSchema) -> dict[str, PodAttribute]:
         """The attributes this pod serves for a resource, by the names it serves them under, in schema order."""
         missing = set(self.settings.missing_attributes.get(schema.id, ()))
         if schema is LINES and not self.settings.line_kind_attributes:
@@ -183,7 +183,7 @@ class ResourceTree:
 
     def _not_queryable(self, schema: ResourceSchema) -> frozenset[str]:
         hidden = set() if self.settings.last_update_date_queryable else {"LastUpdateDate"}
-        return frozenset(served for served, attribute in self._served(schema).items() if attribute.documented in hidden)
+        return frozenset(served for served, attribute in self.served(schema).items() if attribute.documented in hidden)
 
     def _describe(self, schema: ResourceSchema) -> dict[str, Any]:
         not_queryable = self._not_queryable(schema)
@@ -191,7 +191,7 @@ class ResourceTree:
             "key": self.settings.renamed_attributes.get(schema.id, {}).get(schema.key, schema.key),
             "attributes": [
                 {"name": served, "type": self._described_type(attribute), "queryable": served not in not_queryable}
-                for served, attribute in self._served(schema).items()
+                for served, attribute in self.served(schema).items()
             ],
             "children": {child.name: self._describe(child) for child in schema.children},
         }

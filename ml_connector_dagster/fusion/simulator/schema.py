@@ -236,6 +236,9 @@ VALUES = ResourceSchema(
         "EnabledFlag": "boolean",
         "StartDateActive": "date",
         "EndDateActive": "date",
+        # [unverified] the docs list the value's CreationDate (read-only); its LastUpdateDate is assumed to follow,
+        # as Fusion's who-columns do. Not a change index: value sets are read whole.
+        "LastUpdateDate": "datetime",
     },
     addressing="numeric",
 )

@@ -92,6 +92,8 @@ class PodStore:
         self.received: dict[int, Decimal] = {}
         # Invoices created through the REST API (not seeded), in the order they were created.
         self.written_invoices: list[int] = []
+        # Acknowledgment PATCHes that changed nothing: a client resending what is already there.
+        self.unchanged_acknowledgments = 0
         self._orders_by_number: dict[Value, Row] = {}
         self._orders_numbered = 0
 

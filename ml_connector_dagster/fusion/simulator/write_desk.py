@@ -13,10 +13,17 @@ from ml_connector_dagster.fusion.simulator.invoice_writes import RECORD as INVOI
 from ml_connector_dagster.fusion.simulator.invoice_writes import write_invoice
 from ml_connector_dagster.fusion.simulator.receipts import RECORD as RECEIPT
 from ml_connector_dagster.fusion.simulator.receipts import receive
+from ml_connector_dagster.fusion.simulator.reference_writes import RECORDS, apply, changes_of, find_target
 from ml_connector_dagster.fusion.simulator.resources import ITEM_MEDIA_TYPE, ResourceTree, Served
 from ml_connector_dagster.fusion.simulator.rows import path_key
-from ml_connector_dagster.fusion.simulator.schema import ACKNOWLEDGMENTS, INVOICES, RECEIPT_REQUESTS
-from ml_connector_dagster.fusion.simulator.writes import json_object
+from ml_connector_dagster.fusion.simulator.schema import (
+    ACKNOWLEDGMENTS,
+    INVOICES,
+    RECEIPT_REQUESTS,
+    SUPPLIERS,
+    VALUE_SETS,
+)
+from ml_connector_dagster.fusion.simulator.writes import json_object, stamp_now
 
 # Counters of stats() the writes move.
 WRITE_COUNTERS = (
@@ -26,6 +33,8 @@ WRITE_COUNTERS = (
     "acknowledgments",
     "invoices_created",
     "invoices_updated",
+    "reference_patches",
+    "unchanged_patches",
 )
 
 
@@ -60,6 +69,14 @@ class WriteDesk:
             self._count("acknowledgments", 1)
             if settings.acknowledgment_patch_status == 204:
                 return Served(None, "", "item", status=204)
+            return self._item(segments, base, version, "", 200)
+        if method == "PATCH" and segments[0] in (SUPPLIERS.name, VALUE_SETS.name):
+            target = find_target(store, segments)
+            record = RECORDS[target.schema.id]
+            _require_json(headers, record)
+            changes = changes_of(target, json_object(raw, record), self._tree.served)
+            changed = apply(store, target, changes, stamp_now())
+            self._count("reference_patches" if changed else "unchanged_patches", 1)
             return self._item(segments, base, version, "", 200)
         raise SimError(405, f"{method} is not supported on {'/'.join(segments)}.", code="SIM-METHOD")
 

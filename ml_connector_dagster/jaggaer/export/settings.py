@@ -33,3 +33,6 @@ class ReceiverSettings(BaseSettings):
     document_number_elements: dict[str, str] = Field(
         default={"BuyerInvoiceExportMessage": "InvoiceNumber"}, min_length=1
     )
+    # The flow each document type is a change of: a delivery triggers that flow's poll of the window it arrived
+    # in, so a push and the poll write through the same ledger and never twice.
+    document_flows: dict[str, str] = Field(default={"BuyerInvoiceExportMessage": "payables_invoices"}, min_length=1)

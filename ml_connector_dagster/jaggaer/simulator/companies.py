@@ -2,9 +2,12 @@
 
 A write is `{"company": {"operationCode": …, "companyInfo": {…}}}`. CREATE refuses a taken extCode, UPDATE
 merges into the profile with that extCode, UPDATE_RESET replaces it, CREATEUPDATE is the native upsert.
-Listed profiles are the companyInfo as stored plus `bravoId` and `lastModTime`.
+Listed profiles are the companyInfo as stored plus `bravoId` and `lastModTime`. A write that changes nothing
+stored keeps the profile's lastModTime.
 """
 
+from collections.abc import Hashable, Mapping
+from datetime import datetime
 from typing import Any
 
 from ml_connector_dagster.jaggaer.simulator.collection import Collection
@@ -28,8 +31,10 @@ FILTER_FIELDS = {
 }
 
 
-def _key(document: dict[str, Any]) -> str:
-    return str(document["extCode"])
+def _key(document: dict[str, Any]) -> Hashable:
+    # A profile registered in JAGGAER may have no extCode: it is then a key of its own, never a duplicate.
+    ext_code = document.get("extCode")
+    return ("bravoId", document["bravoId"]) if ext_code is None else str(ext_code)
 
 
 class CompanyStore:
@@ -64,8 +69,23 @@ class CompanyStore:
             if operation != "UPDATE_RESET":
                 stored = self.collection.get(bravo_id) or {}
                 info = {**{k: v for k, v in stored.items() if k not in _SERVER_MEMBERS}, **info}
-            self.collection.replace(bravo_id, info)
+            self.collection.update(bravo_id, info)
             return bravo_id
+
+    def add(self, company_info: Mapping[str, Any], at: datetime | None = None) -> int:
+        """A profile registered in JAGGAER (by the supplier itself: no extCode needed), stamped now or at `at`."""
+        return self.collection.create(dict(company_info), at)
+
+    def edit(self, ext_code: str, changes: Mapping[str, Any], at: datetime | None = None) -> None:
+        """A user editing the profile in JAGGAER's UI: top-level companyInfo members replaced (None removes one),
+        stamped now or at `at`. KeyError when no profile has the extCode."""
+        with self.collection.lock:
+            existing = self.collection.ids_with(ext_code)
+            if not existing:
+                raise KeyError(f"no company with extCode {ext_code}")
+            stored = self.collection.get(existing[0]) or {}
+            edited = {name: member for name, member in {**stored, **changes}.items() if member is not None}
+            self.collection.replace(existing[0], edited, at)
 
     def page(self, terms: list[Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         return self.collection.page(terms, start, limit, self._index)

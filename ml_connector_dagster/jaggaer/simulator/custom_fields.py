@@ -1,9 +1,12 @@
 """The simulated tenant's custom-field values (the lists GL accounts and cost centers live in).
 
 A write is `{"customFieldValue": {"operationCode": "CREATEUPDATE", "fieldName", "value", "description",
-"active"}}`, keyed by field name and value code; the tenant's fields themselves are a setting.
+"active"}}`, keyed by field name and value code; the tenant's fields themselves are a setting. A write that
+changes nothing stored keeps the value's lastModTime.
 """
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -60,9 +63,20 @@ class CustomFieldValueStore:
         with self.collection.lock:
             existing = self.collection.ids_with(_key(document))
             if existing:
-                self.collection.replace(existing[0], document)
+                self.collection.update(existing[0], document)
                 return existing[0]
             return self.collection.create(document)
+
+    def edit(self, field: str, value: str, changes: Mapping[str, Any], at: datetime | None = None) -> None:
+        """A user editing a value in JAGGAER's UI (`description`, `active`; None removes a member), stamped now
+        or at `at`. KeyError when the field holds no such value."""
+        with self.collection.lock:
+            existing = self.collection.ids_with((field, value))
+            if not existing:
+                raise KeyError(f"no value {value!r} of custom field {field!r}")
+            stored = self.collection.get(existing[0]) or {}
+            edited = {name: member for name, member in {**stored, **changes}.items() if member is not None}
+            self.collection.replace(existing[0], edited, at)
 
     def page(self, terms: list[Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
         return self.collection.page(terms, start, limit, self._index)

@@ -1,4 +1,5 @@
-"""The simulated tenant's company profile, invoice and custom-field value routes, at the configured paths."""
+"""The simulated tenant's company profile, invoice, custom-field value, receipt and acknowledgment routes, at the
+configured paths."""
 
 from collections.abc import Callable
 
@@ -11,15 +12,19 @@ from ml_connector_dagster.jaggaer.simulator.collection import Collection
 from ml_connector_dagster.jaggaer.simulator.companies import CompanyStore
 from ml_connector_dagster.jaggaer.simulator.custom_fields import CustomFieldValueStore
 from ml_connector_dagster.jaggaer.simulator.endpoints import envelope, json_body, list_answer, path_id
+from ml_connector_dagster.jaggaer.simulator.fiql import FilterField
 from ml_connector_dagster.jaggaer.simulator.invoices import InvoiceStore
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
+from ml_connector_dagster.jaggaer.simulator.source_documents import SourceDocumentStore
+
+Authorize = Callable[[Request, Collection], None]
 
 
 class DocumentRoutes:
     def __init__(
         self,
         settings: JaggaerSimSettings,
-        authorize: Callable[[Request, Collection], None],
+        authorize: Authorize,
         company_store: CompanyStore,
         invoice_store: InvoiceStore,
         field_store: CustomFieldValueStore,
@@ -79,6 +84,28 @@ class DocumentRoutes:
     async def _write_field_value(self, request: Request) -> Response:
         self._authorize(request, self._fields.collection)
         return envelope(customFieldValueId=self._fields.write(await json_body(request)))
+
+
+def read_routes(
+    settings: JaggaerSimSettings,
+    authorize: Authorize,
+    store: SourceDocumentStore,
+    path: str,
+    wrapper: str,
+    fields: dict[str, FilterField],
+    member: str,
+) -> list[Route]:
+    """A read-only collection: `GET path` lists (with `flt`), `GET path/{id}` answers one under `member`."""
+
+    async def listing(request: Request) -> Response:
+        authorize(request, store.collection)
+        return list_answer(request, settings, fields, store.page, wrapper)
+
+    async def one(request: Request) -> Response:
+        authorize(request, store.collection)
+        return envelope(**{member: store.get(path_id(request, "documentId", store.not_found))})
+
+    return [Route(path, listing, methods=["GET"]), Route(f"{path}/{{documentId}}", one, methods=["GET"])]
 
 
 def inspection_routes(prefix: str, collections: dict[str, Collection]) -> list[Route]:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ml_connector_dagster.jaggaer.simulator.errors import RC_INVALID_QUERY, RC_INVALID_REQUEST, J1PError
-from ml_connector_dagster.jaggaer.simulator.fiql import FilterField, Term, parse_filter
+from ml_connector_dagster.jaggaer.simulator.fiql import FilterField, Term, parse_filter, parse_time
 from ml_connector_dagster.jaggaer.simulator.settings import JaggaerSimSettings
 
 Pager = Callable[[list[Term], int, int], tuple[int, list[dict[str, Any]]]]
@@ -50,6 +50,9 @@ def list_answer(
     # Larger requests are cut to the maximum, as paged APIs do: clients must advance by returnedRecords.
     limit = min(positive_int(request, "limit", settings.default_page_size), settings.max_page_size)
     flt = request.query_params.get("flt", "").strip()
+    if not settings.modified_filter_supported:
+        # The modified-time fields are the time fields: unknown to `flt` on a tenant without that filter.
+        fields = {name: field for name, field in fields.items() if field.convert is not parse_time}
     terms = parse_filter(flt, fields, settings.fiql_in_supported) if flt else []
     total, documents = pager(terms, start, limit)
     listed: Any = documents

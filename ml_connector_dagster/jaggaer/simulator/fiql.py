@@ -1,4 +1,5 @@
-"""FIQL as J1P lists take it in `flt`: `;` joins terms with AND; `==`, `=in=(a,b)`, `>=`, `<=`.
+"""FIQL as J1P lists take it in `flt`: `;` joins terms with AND; `==`, `=in=(a,b)`, `>=`, `<=`, `>`, `<`, and
+FIQL's spelled comparisons `=ge=`, `=le=`, `=gt=`, `=lt=` (the same four).
 
 Each collection names the fields it can be filtered on; a field may sit inside the document (`supplier` →
 `supplierNumber`). Values may be quoted, so a value holding `;` or `,` can still be asked for alone.
@@ -31,10 +32,9 @@ class Term:
         if raw is None:
             return False
         actual = self.convert(str(raw))
-        if self.op == ">=":
-            return bool(actual >= self.values[0])
-        if self.op == "<=":
-            return bool(actual <= self.values[0])
+        compare = _COMPARISONS.get(self.op)
+        if compare is not None:
+            return compare(actual, self.values[0])
         return actual in self.values
 
     def equal_values(self, path: tuple[str, ...]) -> tuple[Any, ...] | None:
@@ -59,7 +59,18 @@ def format_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-_TERM = re.compile(r"^(?P<field>\w+)(?P<op>==|=in=|>=|<=)(?P<value>.+)$", re.DOTALL)
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": lambda actual, bound: bool(actual >= bound),
+    "<=": lambda actual, bound: bool(actual <= bound),
+    ">": lambda actual, bound: bool(actual > bound),
+    "<": lambda actual, bound: bool(actual < bound),
+}
+_ALIASES = {"=ge=": ">=", "=le=": "<=", "=gt=": ">", "=lt=": "<"}
+# Longer operators first: `>=` must not be read as `>` followed by a value starting with `=`.
+_TERM = re.compile(
+    r"^(?P<field>\w+)(?P<op>==|=in=|=ge=|=le=|=gt=|=lt=|>=|<=|>|<)(?P<value>.+)$",
+    re.DOTALL,
+)
 
 
 def _split(text: str, separator: str) -> list[str]:
@@ -94,7 +105,8 @@ def parse_filter(flt: str, fields: dict[str, FilterField], in_supported: bool = 
         match = _TERM.match(text.strip())
         if match is None:
             raise J1PError(RC_INVALID_QUERY, f"Invalid filter term {text!r}")
-        name, op, raw = match["field"], match["op"], match["value"]
+        name, raw = match["field"], match["value"]
+        op = _ALIASES.get(match["op"], match["op"])
         if name.lower() not in by_name:
             raise J1PError(RC_INVALID_QUERY, f"Unknown filter field {name}")
         field = by_name[name.lower()]

@@ -1,4 +1,5 @@
-"""The simulated tenant's invoices: OCR imports, reads, lists and cancels.
+"""The simulated tenant's invoices: OCR imports, reads, lists and cancels; supplier-submitted invoices added by
+tests.
 
 An import is `{"batchId", "batchInfo", "invoiceOcr": {"invoiceOcrHeader": {…}, "invoiceOcrLineList":
 {"invoiceOcrLine": [...]}}}`, the supplier named by its ERP `supplierNumber`. Stored invoices take J1P's read
@@ -7,6 +8,7 @@ shape: the header's fields, `supplier.supplierNumber`, lines under `lineList.inv
 """
 
 import itertools
+from datetime import datetime
 from typing import Any
 
 from ml_connector_dagster.jaggaer.simulator.collection import Collection
@@ -26,8 +28,9 @@ FILTER_FIELDS = {
 }
 
 
-def _key(document: dict[str, Any]) -> tuple[str, str]:
-    return (document["supplier"]["supplierNumber"], document["supplierInvoiceNumber"])
+def _key(document: dict[str, Any]) -> tuple[str | None, Any]:
+    # `.get`: tests may store a bad invoice (one lacking its key) to show the connector quarantining it.
+    return (supplier_number_in(document), document.get("supplierInvoiceNumber"))
 
 
 def _invalid(member: str) -> J1PError:
@@ -78,6 +81,24 @@ class InvoiceStore:
                 }
             )
 
+    def add(self, document: dict[str, Any], at: datetime | None = None) -> int:
+        """Stores an invoice as JAGGAER holds it once its supplier submitted it (read shape, no checks); the
+        server's members default as an import would set them."""
+        with self.collection.lock:
+            defaults = {
+                "invoiceNumber": f"JI-{next(self._numbers):06d}",
+                "workflowStatus": "Approved",
+                "matchStatus": "Not Matched",
+                "paymentStatus": "Unpaid",
+            }
+            return self.collection.create({**defaults, **document}, at)
+
+    def edit(self, invoice_id: int, changes: dict[str, Any], at: datetime | None = None) -> None:
+        """Merges top-level members into the invoice and stamps it anew (now, or at `at`)."""
+        with self.collection.lock:
+            self.get(invoice_id)
+            self.collection.edit(invoice_id, changes, at)
+
     def get(self, invoice_id: int) -> dict[str, Any]:
         found = self.collection.get(invoice_id)
         if found is None:
@@ -96,7 +117,9 @@ class InvoiceStore:
         return J1PError(self._settings.not_found_code, f"Invoice {invoice_id} not found")
 
     def page(self, terms: list[Term], start: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
-        return self.collection.page(terms, start, limit, self._index)
+        total, documents = self.collection.page(terms, start, limit, self._index)
+        self.collection.edit_after_read(documents, self._settings.edits_during_read)
+        return total, documents
 
     @staticmethod
     def _index(terms: list[Term]) -> list[Any] | None:

@@ -65,3 +65,17 @@ class JaggaerSimSettings(BaseModel):
     # [unverified] the returnCodes of those rejections.
     custom_field_error_code: int = 60
     unknown_supplier_code: int = 61
+
+    # [unverified] receipt and PO acknowledgment paths are provisioned per tenant (no public path): these and
+    # their list members are ours, in J1P's style.
+    receipt_path: str = Field(default="/j1p/api/public/rc/v1/receipts", pattern=_PATH)
+    receipt_list_wrapper: str = Field(default="receiptList.receipt", pattern=_MEMBERS)
+    acknowledgment_path: str = Field(default="/j1p/api/public/po/v1/acknowledgments", pattern=_PATH)
+    acknowledgment_list_wrapper: str = Field(default="acknowledgmentList.acknowledgment", pattern=_MEMBERS)
+    # [unverified] a modified-time `flt` term is seen once (company profiles); off answers a term on any
+    # collection's modified time as an invalid query, as a tenant without it would.
+    modified_filter_supported: bool = True
+    # After each list page of receipts, acknowledgments or invoices, this many of the documents just served
+    # (never the same one twice) are edited, their modified time moved to now: users changing documents while
+    # a window is paged, which shifts every offset behind them.
+    edits_during_read: int = Field(default=0, ge=0)

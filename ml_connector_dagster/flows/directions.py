@@ -1,0 +1,29 @@
+"""The two directions flows move records in, each run together by a job and a schedule of its own."""
+
+from dataclasses import dataclass
+
+from ml_connector_dagster.flows.flow import Flow
+from ml_connector_dagster.flows.fusion_jaggaer import FUSION_TO_JAGGAER
+from ml_connector_dagster.flows.jaggaer_fusion import JAGGAER_TO_FUSION
+
+
+@dataclass(frozen=True)
+class Direction:
+    name: str  # the job of every flow of the direction
+    flows: tuple[Flow, ...]
+
+    @property
+    def title(self) -> str:
+        return self.flows[0].direction
+
+
+DIRECTIONS = (Direction("fusion_to_jaggaer", FUSION_TO_JAGGAER), Direction("jaggaer_to_fusion", JAGGAER_TO_FUSION))
+# Every flow, in posting order within each direction.
+FLOWS: tuple[Flow, ...] = tuple(flow for direction in DIRECTIONS for flow in direction.flows)
+
+
+def flow_named(entity: str) -> Flow:
+    for flow in FLOWS:
+        if flow.entity == entity:
+            return flow
+    raise KeyError(f"no flow for entity {entity!r}; known: {', '.join(f.entity for f in FLOWS)}")
