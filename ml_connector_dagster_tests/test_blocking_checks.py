@@ -10,7 +10,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetC
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.defs.flows.assets import post_key
-from ml_connector_dagster.flows import flow_named
+from ml_connector_dagster.flows import direction_named, flow_named
 from ml_connector_dagster.fusion.simulator.reference import CHARGE_ACCOUNTS, UNMAPPED_COST_CENTER
 from ml_connector_dagster.store import Store
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
@@ -19,6 +19,7 @@ from ml_connector_dagster_tests.conftest import hours_ago
 START, END = hours_ago(4), hours_ago(2)
 INVOICE_COUNT = 8
 UNMAPPED = 3
+OUTBOUND = direction_named("fusion_to_jaggaer").flows
 CHECKS = {
     ("purchase_orders", "gl_mapping"),
     ("purchase_orders", "suppliers_in_jaggaer"),
@@ -57,7 +58,8 @@ def _positions(instance: dg.DagsterInstance, run_id: str) -> dict[tuple[str, str
 
 
 def _run_all(instance: dg.DagsterInstance) -> SyncRunResult:
-    return run_flows(instance, START, END)
+    """Every Fusion → JAGGAER flow, as the fusion_to_jaggaer job runs them."""
+    return run_flows(instance, START, END, OUTBOUND)
 
 
 def test_the_checks_pass_between_the_reference_posts_and_the_transaction_posts(

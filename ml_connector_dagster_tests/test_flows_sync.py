@@ -12,7 +12,7 @@ from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.connections import jaggaer_client
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
-from ml_connector_dagster.flows import DIRECTIONS, flow_named
+from ml_connector_dagster.flows import direction_named, flow_named
 from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS, COST_CENTERS
 from ml_connector_dagster.records import Invoice, MappedAccount, PurchaseOrder
 from ml_connector_dagster.store import AuditStatus, Store
@@ -20,7 +20,7 @@ from ml_connector_dagster_tests.conftest import hours_ago
 from ml_connector_dagster_tests.references import RULE
 
 # The Fusion → JAGGAER direction, as `ml-connector sync fusion-to-jaggaer` runs it.
-OUTBOUND = next(direction for direction in DIRECTIONS if direction.name == "fusion_to_jaggaer").flows
+OUTBOUND = direction_named("fusion_to_jaggaer").flows
 START, END = hours_ago(6), hours_ago(2)
 # The cost-center value set: four enabled values and one disabled.
 COST_CENTER_VALUES = len(COST_CENTERS) + 1

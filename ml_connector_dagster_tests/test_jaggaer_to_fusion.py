@@ -11,12 +11,12 @@ import dagster as dg
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows, run_replay
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.defs.flows.replay import ReplayConfig
-from ml_connector_dagster.flows import DIRECTIONS, flow_named
+from ml_connector_dagster.flows import direction_named, flow_named
 from ml_connector_dagster.fusion.simulator.reference import BASE_SUPPLIERS
 from ml_connector_dagster.store import AuditStatus, Store
-from ml_connector_dagster_tests.conftest import hours_ago
+from ml_connector_dagster_tests.conftest import hours_ago, run_purchase_orders
 
-INBOUND = next(direction for direction in DIRECTIONS if direction.name == "jaggaer_to_fusion").flows
+INBOUND = direction_named("jaggaer_to_fusion").flows
 START, END = hours_ago(3), hours_ago(2)
 AT = START + timedelta(minutes=20)
 SUPPLIER_NUMBERS = {supplier.supplier_id: supplier.number for supplier in BASE_SUPPLIERS}
@@ -167,3 +167,60 @@ def test_a_receipt_waiting_on_an_unknown_po_is_asked_again_only_when_its_backoff
     assert sims.fusion.stats() == asked, "Fusion was not asked about it again before its backoff"
     [waiting] = store.pending.list()
     assert waiting.attempts == 1 and waiting.reason == "receipt RC-EARLY: purchase order NOT-YET is not in Fusion"
+
+
+def test_the_orders_known_check_warns_of_orders_never_read_from_fusion(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    schedules = _schedules(sims)
+    assert run_purchase_orders(instance, hours_ago(40), hours_ago(39)).success
+    known = next(s for s in schedules if not s.by_amount)
+    sims.jaggaer.add_receipt("RC-1", None, [known.receipt_line(quantity=Decimal(1))], at=AT)
+    sims.jaggaer.add_receipt("RC-X", None, [{"po_number": "NO-SUCH-PO", "quantity": "1"}], at=AT)
+    sims.jaggaer.add_receipt("RC-Y", None, [{"po_number": "NO-SUCH-PO", "quantity": "2"}], at=AT)
+
+    result = run_flows(instance, START, END, (flow_named("receipts"),))
+
+    assert result.success, result.failure
+    assert result.by_entity["receipts"].line() == "pulled=3 posted=1 skipped=0 quarantined=0 failed=0 pending=2"
+    [entry] = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluation = entry.get_dagster_event().asset_check_evaluation_data
+    assert (evaluation.check_name, evaluation.passed, evaluation.severity) == (
+        "orders_known",
+        False,
+        dg.AssetCheckSeverity.WARN,
+    )
+    assert evaluation.metadata["unknown_orders"].value == 1
+    assert "| NO-SUCH-PO | 2 |" in str(evaluation.metadata["unknown"].value)
+
+
+def test_an_invoice_waiting_on_its_supplier_posts_once_fusion_has_it(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    invoiced = next(s for s in _schedules(sims) if not s.by_amount)
+    document = _invoice(invoiced, "SUP-INV-9")
+    # 1013 is the number Fusion gives the next supplier it creates: not there yet. Its invoice matches no order
+    # (the orders are the base suppliers').
+    document["supplier"] = {"supplierNumber": "1013"}
+    [line] = document["lineList"]["invoiceLine"]
+    for member in ("poNumber", "poLineNumber", "poScheduleNumber"):
+        del line[member]
+    sims.jaggaer.add_invoice(document, at=AT)
+
+    first = run_flows(instance, START, END, (flow_named("payables_invoices"),))
+
+    assert first.by_entity["payables_invoices"].pending == 1
+    [waiting] = store.pending.list()
+    assert waiting.waits_on == ("supplier-number:1013",) and "supplier 1013 is not in Fusion" in waiting.reason
+    assert sims.fusion.written_invoices() == []
+
+    sims.fusion.seed_suppliers(1, hours_ago(30), hours_ago(29))
+    retried = run_replay(instance, ReplayConfig(entity="payables_invoices", kinds=["pending"]))
+
+    assert retried.success, retried.failure
+    assert (retried.by_entity["payables_invoices"].posted, store.pending.list()) == (1, [])
+    [written] = sims.fusion.written_invoices()
+    assert (written["InvoiceNumber"], written["SupplierNumber"]) == ("SUP-INV-9", "1013")
+    audit = store.audit.query(entity="payables_invoices", limit=10)
+    assert [row.status for row in reversed(audit)] == [AuditStatus.PENDING, AuditStatus.POSTED]
+    assert audit[0].reason is not None and f"first held by run {first.run_id}" in audit[0].reason

@@ -119,6 +119,7 @@ def demo(
         click.echo(f"fusion {collection} stored={stored} duplicates={duplicates}")
     for entity, outcome in two_way.items():
         click.echo(outcome.line(entity))
+        click.echo(outcome.detail())
     click.echo(
         f"audit trail: ML_CONNECTOR_DATABASE_URL={os.environ['ML_CONNECTOR_DATABASE_URL']} "
         f"ml-connector audit --run-id {after.run_id}"

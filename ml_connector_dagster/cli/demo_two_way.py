@@ -26,10 +26,12 @@ class TwoWayOutcome:
     counts: TwoWayCounts
 
     def line(self, entity: str) -> str:
-        return (
-            f"two-way {entity}: cycles={self.cycles} converged={'yes' if self.converged else 'no'} "
-            f"to_fusion={self.counts.to_fusion} to_jaggaer={self.counts.to_jaggaer} conflicts={self.counts.conflicts}"
-        )
+        return f"two-way {entity}: cycles={self.cycles} converged={'yes' if self.converged else 'no'}"
+
+    def detail(self) -> str:
+        done = self.counts
+        written = f"to_fusion={done.to_fusion} to_jaggaer={done.to_jaggaer} conflicts={done.conflicts}"
+        return f"  written over the cycles: {written}"
 
 
 def two_way_rounds(

@@ -27,3 +27,10 @@ def flow_named(entity: str) -> Flow:
         if flow.entity == entity:
             return flow
     raise KeyError(f"no flow for entity {entity!r}; known: {', '.join(f.entity for f in FLOWS)}")
+
+
+def direction_named(name: str) -> Direction:
+    for direction in DIRECTIONS:
+        if direction.name == name:
+            return direction
+    raise KeyError(f"no direction {name!r}; known: {', '.join(d.name for d in DIRECTIONS)}")

@@ -1,6 +1,6 @@
 """What declaring an entity means: its source feed, target sink, record model, key, version and dependencies."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,9 @@ class Flow:
     needs: Needs[Any] | None = None
     # Read whole on every run (no change time at the source): no sensor, the schedule runs it.
     snapshot: bool = False
+    # The purchase order numbers a record names, for a flow back to the ERP: the `orders_known` check compares
+    # them with the orders the connector has read from the ERP.
+    orders_named: Callable[[Any], Sequence[str]] | None = None
 
     @property
     def direction(self) -> str:

@@ -13,6 +13,7 @@ RECEIPTS = Flow(
     record_type=Receipt,
     feed=JaggaerReceiptFeed,
     sink=FusionReceiptSink,
+    orders_named=lambda receipt: receipt.po_numbers,
     pull_description="JAGGAER receipts modified in the window (the tenant's modified-time filter, paged by id), "
     "validated and staged by (receiptId, lastUpdate).",
     post_description="Receipts to Fusion receivingReceiptRequests against their PO schedules, looked up by "
@@ -27,6 +28,7 @@ ACKNOWLEDGMENTS = Flow(
     record_type=POAcknowledgment,
     feed=JaggaerAcknowledgmentFeed,
     sink=FusionAcknowledgmentSink,
+    orders_named=lambda acknowledgment: (acknowledgment.po_number,),
     pull_description="Suppliers' PO acknowledgments modified in JAGGAER in the window, staged by "
     "(acknowledgmentId, lastUpdate).",
     post_description="Acknowledgments PATCHed onto Fusion purchaseOrderAcknowledgments, per order and per "
@@ -40,6 +42,7 @@ PAYABLES_INVOICES = Flow(
     record_type=Invoice,
     feed=JaggaerInvoiceFeed,
     sink=FusionInvoiceSink,
+    orders_named=lambda invoice: tuple(line.po_number for line in invoice.lines if line.po_number),
     after=("receipts",),
     pull_description="Supplier invoices modified in JAGGAER in the window, with their PO-matched lines, staged by "
     "(invoiceId, lastUpdate).",

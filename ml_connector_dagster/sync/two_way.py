@@ -59,7 +59,9 @@ class _Write:
     view: BaseModel
     to: ReferenceSide
     current: BaseModel | None
-    conflict: str | None = None
+    # Why this write goes against a change (a conflict, or a side that cannot be written), for the audit trail.
+    note: str | None = None
+    conflict: bool = False
 
 
 class TwoWayCycle:
@@ -130,7 +132,7 @@ class TwoWayCycle:
             f"{winner.system}'s version; fusion held {fusion.view.model_dump_json()}, jaggaer held "
             f"{jaggaer.view.model_dump_json()}"
         )
-        return _Write(key, winning.view, to, loser_view, note)
+        return _Write(key, winning.view, to, loser_view, note, conflict=True)
 
     def _winner(self, fusion: SideRecord, jaggaer: SideRecord) -> ReferenceSide:
         if not self.fusion.writable:
@@ -152,7 +154,7 @@ class TwoWayCycle:
         audit: list[AuditEntry] = []
         try:
             for write in writes:
-                if write.conflict is not None:
+                if write.conflict:
                     report.counts.conflicts += 1
                 try:
                     write.to.write(write.view, write.current)
@@ -160,7 +162,7 @@ class TwoWayCycle:
                     raise
                 except ConnectorHttpError as error:
                     report.counts.failed += 1
-                    reason = f"{error}{f'; {write.conflict}' if write.conflict else ''}"
+                    reason = f"{error}; {write.note}" if write.note else str(error)
                     report.problems.append(f"{write.key}: {reason}")
                     audit.append(self._audit(write, AuditStatus.FAILED, reason))
                     continue
@@ -171,7 +173,7 @@ class TwoWayCycle:
                     report.counts.to_jaggaer += 1
                 detail = f"written to {write.to.system}"
                 audit.append(
-                    self._audit(write, AuditStatus.POSTED, f"{detail}; {write.conflict}" if write.conflict else detail)
+                    self._audit(write, AuditStatus.POSTED, f"{detail}; {write.note}" if write.note else detail)
                 )
         finally:
             # What was written is agreed before anything else happens, so it never reads back as a change.

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from ml_connector_dagster.defs.flows.assets import pull_key
+from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.defs.flows.engine import dependency_check, opened_store
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
-from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.flows import Flow, flow_named
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.store import Store
-from ml_connector_dagster.sync.checks import check_mappings, check_suppliers
+from ml_connector_dagster.sync.checks import check_mappings, check_orders, check_suppliers
 from ml_connector_dagster.sync.dependencies import DependencyCheck
 from ml_connector_dagster.sync.window import SyncWindow
 
@@ -30,9 +30,9 @@ warnings.filterwarnings(
 )
 
 
-def _counts_table(counts: dict[str, int], what: str) -> dg.MetadataValue:
+def _counts_table(counts: dict[str, int], what: str, counted: str = "distributions") -> dg.MetadataValue:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:_LISTED]
-    lines = [f"| {what} | distributions |", "|---|---|", *(f"| {name} | {count} |" for name, count in ordered)]
+    lines = [f"| {what} | {counted} |", "|---|---|", *(f"| {name} | {count} |" for name, count in ordered)]
     return dg.MetadataValue.md("\n".join(lines))
 
 
@@ -51,7 +51,40 @@ def flow_checks(flow: Flow) -> list[dg.AssetChecksDefinition]:
             "Records naming a missing one wait in the pending queue."
         )
         checks.append(_blocking_check(flow, "suppliers_in_jaggaer", description, _supplier_result))
+    if flow.orders_named is not None:
+        checks.append(_orders_check(flow))
     return checks
+
+
+def _orders_check(flow: Flow) -> dg.AssetChecksDefinition:
+    orders_named = flow.orders_named
+    assert orders_named is not None
+
+    @dg.asset_check(
+        asset=pull_key(flow),
+        name="orders_known",
+        partitions_def=SYNC_WINDOWS,
+        # After the orders of the same run are recorded, when the run moves them too.
+        additional_deps=[post_key(flow_named("purchase_orders"))],
+        required_resource_keys={"store"},
+        description=f"Every purchase order the window's {flow.entity} name is one the connector has read from "
+        "Fusion. Never blocks: a record naming an order Fusion does not hold waits in the pending queue when it "
+        "posts; this warns early, listing the orders.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        window = window_of(context)
+        lo = window.read_from(ConnectorSettings().lookback)
+        with opened_store(context) as store:
+            found = check_orders(store, flow.source, flow.entity, flow.record_type, orders_named, lo, window.end)
+        metadata: dict[str, dg.MetadataValue] = {
+            "records": dg.MetadataValue.int(found.records),
+            "unknown_orders": dg.MetadataValue.int(len(found.unknown)),
+        }
+        if found.unknown:
+            metadata["unknown"] = _counts_table(found.unknown, "purchase order", "records")
+        return dg.AssetCheckResult(passed=found.passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+
+    return _check
 
 
 Evaluate = Callable[[DependencyCheck, Store, Flow, SyncWindow, ConnectorSettings], dg.AssetCheckResult]
