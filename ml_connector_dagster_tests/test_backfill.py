@@ -72,5 +72,9 @@ def test_thirty_days_of_every_entity_backfill_as_one_run(daemon_context: Workspa
     assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == keys[0]
     assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == keys[-1]
     assert sorted(run.asset_selection or ()) == every_asset
-    # The blocking checks travel with the assets they guard.
-    assert {key.name for key in run.asset_check_selection or ()} == {"gl_mapping", "suppliers_in_jaggaer"}
+    # The checks travel with the assets they guard: the blocking ones of the way out, orders_known of the way back.
+    assert {key.name for key in run.asset_check_selection or ()} == {
+        "gl_mapping",
+        "suppliers_in_jaggaer",
+        "orders_known",
+    }
