@@ -27,7 +27,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Authorizer(Protocol):
-    def headers(self) -> dict[str, str]: ...
+    def headers(self, method: str, url: str) -> dict[str, str]:
+        """The headers for one request; `url` is absolute and carries the query string, for a scheme that signs
+        every request (OAuth 1.0a)."""
+        ...
 
     def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
         """Drops the credential the server refused (`sent` are the headers it refused); True when a retry with
@@ -36,7 +39,7 @@ class Authorizer(Protocol):
 
 
 class NoAuthorizer:
-    def headers(self) -> dict[str, str]:
+    def headers(self, method: str, url: str) -> dict[str, str]:
         return {}
 
     def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
@@ -126,14 +129,15 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         what = f"{method} {urlsplit(url).path or url}"
+        target = self._absolute(url, params)
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            auth_headers = self._authorizer.headers()
+            auth_headers = self._authorizer.headers(method, str(target))
             try:
                 with self.pacer.slot(write):
-                    response = self._exchange(method, url, params, content, data, {**auth_headers, **(headers or {})})
+                    response = self._exchange(method, target, content, data, {**auth_headers, **(headers or {})})
             except httpx.TransportError as exc:
                 if write and not isinstance(exc, _NOT_SENT):
                     raise WriteOutcomeUnknown(
@@ -172,15 +176,14 @@ class ApiClient:
     def _exchange(
         self,
         method: str,
-        url: str,
-        params: Mapping[str, str | int] | None,
+        target: httpx.URL,
         content: bytes | None,
         data: Mapping[str, str] | None,
         headers: Mapping[str, str],
     ) -> httpx.Response:
         request = httpx.Request(
             method,
-            self._absolute(url, params),
+            target,
             content=content,
             data=data,
             headers={**self._headers, **headers},

@@ -43,6 +43,14 @@ class MemoryTokenCache:
         self._token = None
 
 
+class TokenGrant(Protocol):
+    """How a token is asked for: with a client secret (ClientCredentialsGrant) or a signed assertion."""
+
+    token_url: str
+
+    def fetch(self, http: ApiClient, now: datetime) -> AccessToken: ...
+
+
 class ClientCredentialsGrant(BaseModel):
     """`basic` sends the client in an Authorization header (OCI IAM); `form` in the body (Keycloak)."""
 
@@ -71,10 +79,11 @@ class ClientCredentialsGrant(BaseModel):
                 f"the token endpoint refused client '{self.client_id}': check the client id and secret",
                 401,
             ) from None
-        return _parse_token(http.system, body, now)
+        return parse_token(http.system, body, now)
 
 
-def _parse_token(system: str, body: object, now: datetime) -> AccessToken:
+def parse_token(system: str, body: object, now: datetime) -> AccessToken:
+    """The token endpoint's answer, its lifetime counted from `now`, when it was asked for."""
     if not isinstance(body, dict) or not body.get("access_token"):
         raise AuthenticationError(system, "the token endpoint answered without an access_token")
     if "expires_in" in body:
@@ -92,18 +101,20 @@ class TokenProvider:
     def for_grant(
         cls,
         system: str,
-        grant: ClientCredentialsGrant,
+        grant: TokenGrant,
         retry: RetryPolicy,
         refresh_margin: timedelta,
         cache: TokenCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> "TokenProvider":
         """A provider with its own session to the token endpoint (closed by `close`)."""
-        return cls(grant, ApiClient(system, grant.token_url, retry=retry, sleep=sleep), cache, refresh_margin)
+        http = ApiClient(system, grant.token_url, retry=retry, sleep=sleep)
+        return cls(grant, http, cache, refresh_margin, clock)
 
     def __init__(
         self,
-        grant: ClientCredentialsGrant,
+        grant: TokenGrant,
         http: ApiClient,
         cache: TokenCache | None = None,
         refresh_margin: timedelta = timedelta(minutes=5),
@@ -150,7 +161,7 @@ class BearerAuthorizer:
     def __init__(self, tokens: TokenProvider) -> None:
         self._tokens = tokens
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, method: str, url: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._tokens.bearer()}"}
 
     def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:
@@ -163,7 +174,7 @@ class BasicAuthorizer:
         pair = f"{username}:{password.get_secret_value()}".encode()
         self._header = "Basic " + base64.b64encode(pair).decode()
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, method: str, url: str) -> dict[str, str]:
         return {"Authorization": self._header}
 
     def renew_after_unauthorized(self, sent: Mapping[str, str]) -> bool:

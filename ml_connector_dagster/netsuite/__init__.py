@@ -1,0 +1,1 @@
+"""Oracle NetSuite: connection settings, authentication (M2M and TBA), client, record formats, simulator."""
