@@ -12,6 +12,9 @@ from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.http.tokens import AccessToken
 from ml_connector_dagster.jaggaer.client import JaggaerClient
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.netsuite.client import NetSuiteClient
+from ml_connector_dagster.netsuite.connection import SYSTEM as NETSUITE
+from ml_connector_dagster.netsuite.connection import NetSuiteConnection
 from ml_connector_dagster.store import CachedToken, CredentialVault, Store
 
 Connection = TypeVar("Connection", bound=BaseModel)
@@ -66,3 +69,8 @@ def fusion_client(store: Store, profile: str = "default") -> FusionClient:
 def jaggaer_client(store: Store, profile: str = "default") -> JaggaerClient:
     connection = load_connection(store, "jaggaer", profile, JaggaerConnection)
     return JaggaerClient(connection, VaultTokenCache(store.vault, "jaggaer", profile))
+
+
+def netsuite_client(store: Store, profile: str = "default") -> NetSuiteClient:
+    connection = load_connection(store, NETSUITE, profile, NetSuiteConnection)
+    return NetSuiteClient(connection, VaultTokenCache(store.vault, NETSUITE, profile))

@@ -1,7 +1,7 @@
 """`ml-connector credentials`: store, list, delete connection profiles; generate and rotate master keys."""
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from pydantic import BaseModel, SecretStr
@@ -11,6 +11,8 @@ from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.export import SYSTEM as JAGGAER_EXPORT
 from ml_connector_dagster.jaggaer.export import ExportCredentials
+from ml_connector_dagster.netsuite.connection import SYSTEM as NETSUITE
+from ml_connector_dagster.netsuite.connection import NetSuiteConnection
 from ml_connector_dagster.store import generate_key
 
 
@@ -143,6 +145,39 @@ def set_jaggaer(profile: str, **values: Any) -> None:
     _store_profile("jaggaer", profile, JaggaerConnection, values)
 
 
+@set_credentials.command("netsuite")
+@click.option("--profile", default="default", show_default=True)
+@click.option("--account-id", required=True, help="the NetSuite account id, e.g. 1234567 or 1234567_SB1")
+@click.option("--auth", type=click.Choice(["m2m", "tba"]), default="m2m", show_default=True)
+@click.option("--client-id", help="m2m: the integration record's client id")
+@click.option("--certificate-id", help="m2m: the certificate id of the M2M mapping (the JWT kid)")
+@click.option(
+    "--private-key-file",
+    type=click.File("r"),
+    help="m2m: the PEM private key of the certificate; read from the file and stored encrypted",
+)
+@click.option("--algorithm", help="m2m: PS256 (default), PS384, PS512, ES256, ES384 or ES512")
+@click.option("--consumer-key", help="tba: the integration record's consumer key")
+@click.option("--consumer-secret", envvar="ML_CONNECTOR_NETSUITE_CONSUMER_SECRET", help="tba; or set that variable")
+@click.option("--token-id", help="tba: the access token id")
+@click.option("--token-secret", envvar="ML_CONNECTOR_NETSUITE_TOKEN_SECRET", help="tba; or set that variable")
+@click.option("--account-timezone", help="the account's time zone, IANA (default America/Los_Angeles)")
+@click.option("--max-concurrent-requests", type=int, help="requests in flight at once (default 2)")
+@click.option("--base-url", help="only to point at a simulator: derived from the account id otherwise")
+def set_netsuite(profile: str, private_key_file: TextIO | None, **values: Any) -> None:
+    """Oracle NetSuite: OAuth 2.0 client credentials with a certificate-signed JWT (m2m), or Token-Based
+    Authentication (tba)."""
+    if values["auth"] == "m2m":
+        if private_key_file is None:
+            raise click.UsageError("--private-key-file is required with --auth m2m")
+        values["private_key"] = private_key_file.read()
+    if values["auth"] == "tba":
+        for name, label in (("consumer_secret", "consumer secret"), ("token_secret", "token secret")):
+            if values[name] is None:
+                values[name] = click.prompt(f"NetSuite {label}", hide_input=True)
+    _store_profile(NETSUITE, profile, NetSuiteConnection, values)
+
+
 @set_credentials.command("jaggaer-export")
 @click.option("--profile", default="default", show_default=True)
 @click.option("--identity", required=True, help="the Identity JAGGAER sends in Document Export headers")
@@ -170,7 +205,7 @@ def list_credentials() -> None:
 
 
 @credentials.command("delete")
-@click.argument("system", type=click.Choice(["fusion", "jaggaer", JAGGAER_EXPORT]))
+@click.argument("system", type=click.Choice(["fusion", "jaggaer", NETSUITE, JAGGAER_EXPORT]))
 @click.option("--profile", default="default", show_default=True)
 def delete_credentials(system: str, profile: str) -> None:
     with open_store() as store:

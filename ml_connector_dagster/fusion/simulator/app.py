@@ -12,14 +12,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ml_connector_dagster.fusion.simulator.acknowledgments import sync_acknowledgments
 from ml_connector_dagster.fusion.simulator.control import control_routes
 from ml_connector_dagster.fusion.simulator.edits import cancel_invoice
 from ml_connector_dagster.fusion.simulator.errors import SimError, not_found, render_error
@@ -41,17 +39,15 @@ from ml_connector_dagster.fusion.simulator.resources import (
 )
 from ml_connector_dagster.fusion.simulator.rows import Value, format_timestamp, plain
 from ml_connector_dagster.fusion.simulator.schema import (
-    ACKNOWLEDGMENTS,
     ADDRESSES,
-    INVOICES,
     PURCHASE_ORDERS,
-    RECEIPT_REQUESTS,
     SUPPLIERS,
     VALUES,
 )
 from ml_connector_dagster.fusion.simulator.settings import FusionSimSettings, RuntimeSettings
 from ml_connector_dagster.fusion.simulator.store import InvoiceSeedSummary, PodStore, SeedSummary, SupplierSeedSummary
 from ml_connector_dagster.fusion.simulator.write_desk import WRITE_COUNTERS, WriteDesk
+from ml_connector_dagster.fusion.simulator.written import WriteBackInspection
 from ml_connector_dagster.simulation.faults import FaultMiddleware, FaultPlan, fault_control_routes
 from ml_connector_dagster.simulation.tokens import TokenIssuer
 
@@ -91,12 +87,7 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return (user, password) if colon else None
 
 
-class WrittenStats(BaseModel):
-    stored: int
-    duplicates: int
-
-
-class FusionSimulator:
+class FusionSimulator(WriteBackInspection):
     """One pod: `app` is the ASGI app to serve (faults applied), the rest is for tests to steer and inspect."""
 
     def __init__(self, settings: FusionSimSettings | None = None) -> None:
@@ -282,61 +273,6 @@ class FusionSimulator:
     def count(self, name: str, by: int = 1) -> None:
         with self._stats_lock:
             self._stats[name] += by
-
-    def receipt_requests(self) -> list[dict[str, Any]]:
-        """Every receipt request posted, in creation order, with its `lines` and `processingErrors`."""
-        with self._store.lock:
-            return [plain(row) for row in self._store.tables[RECEIPT_REQUESTS.name].rows()]
-
-    def received(self, line_location_id: int) -> Decimal:
-        """What receipts have taken from a purchase order schedule: a quantity, or an amount (fixed-price)."""
-        with self._store.lock:
-            return self._store.received.get(line_location_id, Decimal(0))
-
-    def acknowledgment(self, po_header_id: int) -> dict[str, Any] | None:
-        """The order's acknowledgment with its `schedules`; None when the pod has no such order."""
-        with self._store.lock:
-            sync_acknowledgments(self._store)
-            row = self._store.tables[ACKNOWLEDGMENTS.name].get(po_header_id)
-            return None if row is None else plain(row)
-
-    def written_stats(self) -> dict[str, WrittenStats]:
-        """Per collection a client writes, what it holds from writes and how much of it is duplicated: receipts
-        that succeeded per shipment number, invoices per number + supplier + business unit, acknowledgments
-        per order (a duplicate is a PATCH that changed nothing)."""
-        with self._store.lock:
-            receipts = [
-                row
-                for row in self._store.tables[RECEIPT_REQUESTS.name].rows()
-                if row.attrs["ReturnStatus"] == "SUCCESS"
-            ]
-            shipments = {row.attrs.get("ShipmentNumber") or f"#{row.key}" for row in receipts}
-            table = self._store.tables[INVOICES.name]
-            invoices = [row for row in map(table.get, self._store.written_invoices) if row is not None]
-            keys = {
-                (row.attrs["InvoiceNumber"], row.attrs["SupplierNumber"], row.attrs["BusinessUnit"]) for row in invoices
-            }
-            sync_acknowledgments(self._store)
-            answered = [
-                row
-                for row in self._store.tables[ACKNOWLEDGMENTS.name].rows()
-                if row.attrs.get("AcknowledgmentResponse") is not None
-            ]
-            return {
-                "receivingReceiptRequests": WrittenStats(
-                    stored=len(receipts), duplicates=len(receipts) - len(shipments)
-                ),
-                "invoices": WrittenStats(stored=len(invoices), duplicates=len(invoices) - len(keys)),
-                "purchaseOrderAcknowledgments": WrittenStats(
-                    stored=len(answered), duplicates=self._store.unchanged_acknowledgments
-                ),
-            }
-
-    def written_invoices(self) -> list[dict[str, Any]]:
-        """The invoices created (or upserted) through POST, in the order first written, with `invoiceLines`."""
-        with self._store.lock:
-            table = self._store.tables[INVOICES.name]
-            return [plain(row) for row in map(table.get, self._store.written_invoices) if row is not None]
 
     def _routes(self) -> list[Route]:
         return [
