@@ -15,6 +15,16 @@ from typing import Any, Literal
 from ml_connector_dagster.netsuite.simulator import formats
 from ml_connector_dagster.netsuite.simulator.errors import NetSuiteError, search_error
 from ml_connector_dagster.netsuite.simulator.schema import Kind, TableSchema
+from ml_connector_dagster.netsuite.simulator.spans import (
+    ALL_INSTANTS,
+    Span,
+    bound,
+    intersection,
+    key_range,
+    one_instant,
+    time_span,
+    touch,
+)
 from ml_connector_dagster.netsuite.simulator.suiteql import (
     And,
     Call,
@@ -27,13 +37,11 @@ from ml_connector_dagster.netsuite.simulator.suiteql import (
     Or,
 )
 from ml_connector_dagster.netsuite.simulator.suiteql import Literal as LiteralExpr
-from ml_connector_dagster.netsuite.simulator.tables import LOWEST, NO_INSTANT, Bound, Row
+from ml_connector_dagster.netsuite.simulator.tables import NO_INSTANT, Row
 
 # Besides the column kinds: `string` and `numeric` literals, `instant` (TO_TIMESTAMP/TO_DATE), `null`.
 ValueKind = Kind | Literal["string", "numeric", "instant", "null"]
 Predicate = Callable[[Row], bool]
-Span = tuple[Bound, Bound]
-ALL_INSTANTS: Span = ((LOWEST, LOWEST), (NO_INSTANT, LOWEST))
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "<>": operator.ne,
@@ -216,8 +224,8 @@ class Binder:
         get = left.get
         predicate: Predicate = lambda row: (value := get(row)) is not None and compare(value, constant)  # noqa: E731
         if left.column == self.schema.changed and op != "<>":
-            return Filter(span=_time_span(op, constant))
-        keys = _key_range(op, constant) if left.column == self.schema.key and isinstance(constant, int) else None
+            return Filter(span=time_span(op, constant))
+        keys = key_range(op, constant) if left.column == self.schema.key and isinstance(constant, int) else None
         lookup = None
         if left.column in self.schema.indexed and op == "=":
             lookup = (self.schema.position[left.column], frozenset({constant}))
@@ -271,15 +279,15 @@ class Binder:
     # --- filter algebra -------------------------------------------------------------------------------------
 
     def both(self, first: Filter, second: Filter) -> Filter:
-        span = _intersection(first.span, second.span)
+        span = intersection(first.span, second.span)
         residuals = [each.residual for each in (first, second) if each.residual is not None]
         for keyed, timed in ((first, second), (second, first)):
-            if keyed.keys is not None and keyed.span is None and timed.residual is None and _one_instant(timed.span):
+            if keyed.keys is not None and keyed.span is None and timed.residual is None and one_instant(timed.span):
                 # `changed = C AND key > K`: one contiguous run of the (change time, key) index.
                 assert timed.span is not None
                 instant = timed.span[0][0]
-                lower = max(timed.span[0], _bound(instant, keyed.keys[0]))
-                upper = min(timed.span[1], _bound(instant, keyed.keys[1]))
+                lower = max(timed.span[0], bound(instant, keyed.keys[0]))
+                upper = min(timed.span[1], bound(instant, keyed.keys[1]))
                 return Filter(span=(lower, upper))
         keys = None
         if first.keys is not None and second.keys is not None:
@@ -290,7 +298,7 @@ class Binder:
     def either(self, first: Filter, second: Filter) -> Filter:
         spans = (first.span, second.span)
         keys = None
-        if first.keys is not None and second.keys is not None and _touch(first.keys, second.keys):
+        if first.keys is not None and second.keys is not None and touch(first.keys, second.keys):
             keys = (min(first.keys[0], second.keys[0]), max(first.keys[1], second.keys[1]))
         lookup = None
         if first.lookup is not None and second.lookup is not None and first.lookup[0] == second.lookup[0]:
@@ -298,7 +306,7 @@ class Binder:
         if spans[0] is None or spans[1] is None:
             return Filter(self._any(first, second), None, keys, lookup)
         hull = (min(spans[0][0], spans[1][0]), max(spans[0][1], spans[1][1]))
-        if first.residual is None and second.residual is None and _touch(spans[0], spans[1]):
+        if first.residual is None and second.residual is None and touch(spans[0], spans[1]):
             return Filter(span=hull, lookup=lookup)
         return Filter(self._any(first, second), hull, keys, lookup)
 
@@ -316,8 +324,8 @@ class Binder:
 
         def in_span(row: Row) -> bool:
             instant = row[changed]
-            bound = (NO_INSTANT if instant is None else instant, 0 if key is None else row[key])
-            return lower <= bound < upper
+            position = (NO_INSTANT if instant is None else instant, 0 if key is None else row[key])
+            return lower <= position < upper
 
         if residual is None:
             return in_span
@@ -347,53 +355,6 @@ def _number_text(value: Decimal | int) -> str:
         return str(value)
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
-
-
-def _bound(instant: int, key: int) -> Bound:
-    # A key bound at the end of every key is the start of the next instant, so adjacent spans touch.
-    return (instant + 1, LOWEST) if key >= NO_INSTANT else (instant, key)
-
-
-def _time_span(op: str, instant: int) -> Span:
-    lowest, end = ALL_INSTANTS
-    spans = {
-        ">": ((instant + 1, LOWEST), end),
-        ">=": ((instant, LOWEST), end),
-        "<": (lowest, (instant, LOWEST)),
-        "<=": (lowest, (instant + 1, LOWEST)),
-        "=": ((instant, LOWEST), (instant + 1, LOWEST)),
-    }
-    return spans[op]
-
-
-def _key_range(op: str, key: int) -> tuple[int, int] | None:
-    ranges = {
-        ">": (key + 1, NO_INSTANT),
-        ">=": (key, NO_INSTANT),
-        "<": (LOWEST, key),
-        "<=": (LOWEST, key + 1),
-        "=": (key, key + 1),
-    }
-    return ranges.get(op)
-
-
-def _one_instant(span: Span | None) -> bool:
-    if span is None:
-        return False
-    (instant, _), upper = span
-    return upper[0] == instant or upper == (instant + 1, LOWEST)
-
-
-def _intersection(first: Span | None, second: Span | None) -> Span | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return (max(first[0], second[0]), min(first[1], second[1]))
-
-
-def _touch(first: tuple[Any, Any], second: tuple[Any, Any]) -> bool:
-    return first[0] <= second[1] and second[0] <= first[1]
 
 
 def _narrower(
