@@ -1,77 +1,31 @@
-"""The NetSuite simulator over real HTTP: the SuiteQL answer, its limits (page size, the 100,000-row offset
+"""The NetSuite simulator's SuiteQL over real HTTP: the answer, its limits (page size, the 100,000-row offset
 ceiling), keyset against offset paging, unstable ties, the account's time zone across midnight and DST,
-features off, the concurrency limit, the bogus INVALID_LOGIN, and the record service."""
+features off, the concurrency limit, the bogus INVALID_LOGIN, and settings."""
 
 import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
-import jwt
 import pytest
 
 from ml_connector_dagster.netsuite.simulator import NetSuiteSimSettings, NetSuiteSimulator
-from ml_connector_dagster.netsuite.simulator.auth import JWT_BEARER, TOKEN_PATH, SimAuth, demo_key_pair
-from ml_connector_dagster.simulation.server import LoopbackServer
-
-SUITEQL = "/services/rest/query/v1/suiteql"
-LOCAL = ZoneInfo("America/Los_Angeles")
-STAMP = "'YYYY-MM-DD HH24:MI:SS'"
-LO, HI = datetime(2026, 3, 2, 8, tzinfo=UTC), datetime(2026, 3, 3, 8, tzinfo=UTC)
-BIG = 101_000
-
-
-def _token(url: str, auth: SimAuth) -> str:
-    """An M2M access token, minted the documented way: a client assertion signed with the certificate key."""
-    settings, now = auth.settings, int(time.time())
-    claims = {"iss": settings.client_id, "scope": "rest_webservices", "aud": f"{url}{TOKEN_PATH}"}
-    assertion = jwt.encode(
-        {**claims, "iat": now, "exp": now + 300},
-        demo_key_pair().private_pem,
-        algorithm="ES256",
-        headers={"kid": settings.certificate_id, "typ": "JWT"},
-    )
-    form = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER, "client_assertion": assertion}
-    answer = httpx.post(f"{url}{TOKEN_PATH}", data=form)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["access_token"]
-
-
-class Account:
-    """A running simulator and a client logged in to it."""
-
-    def __init__(self, simulator: NetSuiteSimulator, url: str, auth: SimAuth) -> None:
-        self.simulator = simulator
-        self.url = url
-        headers = {"Authorization": f"Bearer {_token(url, auth)}", "Prefer": "transient"}
-        self.client = httpx.Client(base_url=url, headers=headers, timeout=30)
-
-    def post(self, q: str, limit: int = 1000, offset: int = 0, **headers: str) -> httpx.Response:
-        return self.client.post(SUITEQL, params={"limit": limit, "offset": offset}, json={"q": q}, headers=headers)
-
-    def page(self, q: str, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
-        answer = self.post(q, limit, offset)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def items(self, q: str) -> list[dict[str, Any]]:
-        page = self.page(q)
-        assert not page["hasMore"]
-        return page["items"]
-
-    def settings(self, **changes: Any) -> None:
-        httpx.put(f"{self.url}/__sim__/settings", json=changes).raise_for_status()
-
-
-def _running(simulator: NetSuiteSimulator, auth: SimAuth) -> Iterator[Account]:
-    with LoopbackServer(simulator.app) as server:
-        account = Account(simulator, server.url, auth)
-        yield account
-        account.client.close()
+from ml_connector_dagster.netsuite.simulator.auth import SimAuth
+from ml_connector_dagster_tests.netsuite_sim_account import (
+    BIG,
+    HI,
+    LO,
+    LOCAL,
+    STAMP,
+    SUITEQL,
+    Account,
+    _error,
+    _running,
+    _window,
+)
 
 
 @pytest.fixture
@@ -91,21 +45,6 @@ def big_account() -> Iterator[Account]:
     simulator.seed_vendors(5, LO, HI)
     simulator.seed_many_transactions(BIG, LO, HI)
     yield from _running(simulator, auth)
-
-
-def _error(answer: httpx.Response, status: int) -> dict[str, str]:
-    assert answer.status_code == status, answer.text
-    body = answer.json()
-    assert {"type", "title", "status", "o:errorDetails"} <= set(body) and body["status"] == status
-    return body["o:errorDetails"][0]
-
-
-def _window(lower: datetime, upper: datetime) -> str:
-    local = [moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S") for moment in (lower, upper)]
-    return (
-        f"lastmodifieddate >= TO_TIMESTAMP('{local[0]}', {STAMP}) "
-        f"AND lastmodifieddate < TO_TIMESTAMP('{local[1]}', {STAMP})"
-    )
 
 
 def test_answer_shape_string_values_and_nulls(account: Account) -> None:
@@ -304,52 +243,6 @@ def test_credentials_and_bogus_invalid_login(account: Account) -> None:
     assert statuses.count(401) == 2 and statuses.count(200) == 2
 
 
-def test_record_service(account: Account) -> None:
-    vendor = account.client.get("/services/rest/record/v1/vendor/101")
-    assert vendor.status_code == 200 and vendor.json()["id"] == "101" and vendor.json()["isInactive"] is False
-    order = account.client.get("/services/rest/record/v1/purchaseOrder/1001", params={"expandSubResources": "true"})
-    assert order.status_code == 200, order.text
-    body = order.json()
-    assert body["tranId"] == "PO1001" and body["entity"]["id"]
-    assert [line["line"] for line in body["item"]["items"]] == [1, 2, 3]
-    assert round(sum(line["amount"] for line in body["item"]["items"]), 2) == body["total"]
-    bill_id = 1021
-    bill = account.client.get(f"/services/rest/record/v1/vendorbill/{bill_id}").json()
-    assert "items" not in bill["expense"] and bill["expense"]["links"]
-    assert (
-        _error(account.client.get("/services/rest/record/v1/vendorBill/1001"), 404)["o:errorCode"] == "NONEXISTENT_ID"
-    )
-    assert _error(account.client.get("/services/rest/record/v1/vendor/99999"), 404)
-
-
-def test_deleted_vendor_and_voided_bill(account: Account) -> None:
-    simulator = account.simulator
-    deleted_at = datetime(2026, 3, 4, 12, tzinfo=UTC)
-    simulator.delete_vendor(101, deleted_at)
-    simulator.void_bill(1021, deleted_at)
-    assert account.items("SELECT id FROM vendor WHERE id = 101") == []
-    deletions = account.items(
-        f"SELECT recordid, type, TO_CHAR(deleteddate, {STAMP}) AS deleted FROM deletedrecord "
-        f"WHERE deleteddate >= TO_TIMESTAMP('2026-03-04 00:00:00', {STAMP})"
-    )
-    assert [(item["recordid"], item["type"], item["deleted"]) for item in deletions] == [
-        ("101", "vendor", "2026-03-04 04:00:00")
-    ]
-    bill = account.items("SELECT voided, foreigntotal FROM transaction WHERE id = 1021")
-    assert bill == [{"links": [], "voided": "T", "foreigntotal": "0"}]
-
-
-def test_accounting_lines_of_many_bills(account: Account) -> None:
-    bills = ", ".join(str(bill_id) for bill_id in range(1021, 1041))
-    lines = account.items(
-        f"SELECT transaction, transactionline, account, debit, credit FROM transactionaccountingline "
-        f"WHERE transaction IN ({bills}) ORDER BY transaction, transactionline"
-    )
-    assert len(lines) == 20 * 3
-    payables = [line for line in lines if line["transactionline"] == "0"]
-    assert len(payables) == 20 and all(line["account"] == "2" and "debit" not in line for line in payables)
-
-
 def test_settings_are_validated() -> None:
     with pytest.raises(ValueError, match="time zone"):
         NetSuiteSimSettings(account_timezone="Mars/Olympus")
@@ -383,24 +276,3 @@ def test_index_served_keyset_conditions_match_their_meaning(account: Account) ->
             )
             assert page["totalResults"] == len(expected), condition
             assert [(item["changed"], int(item["id"])) for item in page["items"]] == expected[:50], condition
-
-
-def test_control_routes_seed_edit_and_report(account: Account) -> None:
-    control = f"{account.url}/__sim__"
-    window = {"start": "2026-05-01T00:00:00Z", "end": "2026-05-02T00:00:00Z"}
-    seeded = httpx.post(f"{control}/vendors/seed", json={"count": 3, **window}).json()
-    assert seeded["count"] == 3
-    bills = httpx.post(f"{control}/vendor-bills/seed", json={"count": 2, "lines": 1, "accounts": [7], **window})
-    assert bills.json()["accounting_lines"] == 4
-    at = {"at": "2026-05-03T07:00:00Z"}
-    assert httpx.post(f"{control}/tables/vendor/{seeded['first_id']}/touch", json=at).status_code == 200
-    assert httpx.post(f"{control}/vendors/{seeded['last_id']}/delete", json=at).status_code == 200
-    assert httpx.post(f"{control}/vendors/99999/delete", json=at).status_code == 404
-    assert httpx.post(f"{control}/tables/deletedrecord/1/touch", json=at).status_code == 400
-    changed = account.items(
-        f"SELECT id FROM vendor WHERE lastmodifieddate >= TO_TIMESTAMP('2026-05-03 00:00:00', {STAMP})"
-    )
-    assert [item["id"] for item in changed] == [str(seeded["first_id"])]
-    assert httpx.get(f"{control}/settings").json()["concurrency_limit"] == 2
-    assert httpx.put(f"{control}/settings", json={"concurrency_limit": 0}).status_code == 400
-    assert httpx.get(f"{control}/stats").json()["tables"]["deletedrecord"] == 1
