@@ -1,9 +1,14 @@
 """What one measurement found, the table people read and the lines a script reads."""
 
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
 from pydantic import AwareDatetime, BaseModel, Field
 
 # The entity whose line a script reads as the run's last: its format predates the other entities.
 PURCHASE_ORDERS = "purchase_orders"
+# The NetSuite flow measured, its rows counting transaction lines, not bills.
+NETSUITE_BILLS = "netsuite_vendor_bills"
 
 
 class Window(BaseModel):
@@ -13,6 +18,26 @@ class Window(BaseModel):
     records: int = Field(ge=1)
     start: AwareDatetime
     end: AwareDatetime
+
+
+class Windows(BaseModel):
+    """The measured window, a small one just before it for warming up, and one before that holding the
+    reference records the measured ones name (suppliers, vendors)."""
+
+    measured: Window
+    warm: Window
+    references: Window
+
+
+def windows_of(records: int) -> Windows:
+    """The measured window is one closed hour that ended an hour ago: the shape of a window the schedule syncs."""
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hour = timedelta(hours=1)
+    return Windows(
+        measured=Window(records=records, start=end - hour, end=end),
+        warm=Window(records=min(records, 50), start=end - 2 * hour, end=end - hour),
+        references=Window(records=1, start=end - 3 * hour, end=end - 2 * hour),
+    )
 
 
 class Measurement(BaseModel):
@@ -92,6 +117,34 @@ class Summary(BaseModel):
         ]
 
 
+class NetSuiteSummary(BaseModel):
+    """The NetSuite vendor-bill pull at `latency_ms`: transaction lines (body lines, not the mainline) per second
+    with the connection's `concurrent_requests`."""
+
+    lines_per_s: float
+    concurrent_requests: int
+    latency_ms: int
+    target: int
+
+    @property
+    def met(self) -> bool:
+        # On the figure as printed, so a line never says 5000 beside met=no.
+        return round(self.lines_per_s) >= self.target
+
+    def line(self) -> str:
+        """`bench netsuite_pull lines_per_s=… concurrent_requests=… latency_ms=… target=… met=yes|no`, read by
+        a script."""
+        return (
+            f"bench netsuite_pull lines_per_s={self.lines_per_s:.0f} concurrent_requests={self.concurrent_requests}"
+            f" latency_ms={self.latency_ms} target={self.target} met={'yes' if self.met else 'no'}"
+        )
+
+    def targets(self) -> list[Target]:
+        figure = f"pull lines at {self.latency_ms} ms, {self.concurrent_requests} concurrent requests"
+        measured, target = f"{self.lines_per_s:,.0f}/s", f">= {self.target:,}/s"
+        return [Target(entity=NETSUITE_BILLS, figure=figure, measured=measured, target=target, met=self.met)]
+
+
 def _table(headers: list[str], rows: list[list[str]], right_aligned: set[int]) -> str:
     widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
 
@@ -127,7 +180,7 @@ def measurements_table(measurements: list[Measurement]) -> str:
     return _table(headers, rows, right_aligned={2, 3, 4, 5, 6, 7})
 
 
-def targets_table(summaries: list[Summary]) -> str:
+def targets_table(summaries: Sequence[Summary | NetSuiteSummary]) -> str:
     rows = [
         [t.entity, t.figure, t.measured, t.target, "met" if t.met else "NOT met"]
         for summary in summaries

@@ -14,14 +14,19 @@ posted through the same engine. Posts are built as the Dagster step builds them,
 check, so their time includes resolving each record's supplier and GL mapping.
 Then purchase orders end to end with no latency in a fresh process for 5,000 and 50,000 orders (`--quick`: 300
 and 3,000), each against simulators holding only its window, for the process's peak RSS.
+Then a NetSuite pull (netsuite_pull.py): 5,000 vendor bills of 3 lines (`--quick`: 600) at 50 ms per request with
+the connection's 2 concurrent requests, beside a naive SuiteQL script and the REST record service over a
+sample of 300 bills (`--quick`: 100), in transaction lines per second; `--netsuite-only` runs this part alone.
 
 The simulators run in their own process and are steered over HTTP: requests per record are what they served
 during the measurement (`GET /__sim__/stats`). The connector runs with its shipped default settings.
-Progress goes to stderr; stdout gets the tables, then one line per entity a script reads, purchase orders last:
+Progress goes to stderr; stdout gets the tables, then one line per measured flow a script reads, purchase
+orders last: `bench netsuite_pull lines_per_s=… concurrent_requests=2 latency_ms=50 target=5000 met=yes|no`,
 `bench invoices pull_vs_dlt=… pull_rps=… post_rps=… e2e_rps=… requests_per_record=…`, …,
 `bench pull_vs_dlt=… pull_rps=… post_rps=… e2e_rps=… requests_per_po=… rss_growth_mb=…`.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--records N] [--rss-orders SMALL LARGE]
+    .venv/bin/python benchmarks/run.py [--quick] [--records N] [--rss-orders SMALL LARGE] [--netsuite-bills N]
+    .venv/bin/python benchmarks/run.py --netsuite-only [--quick] [--netsuite-bills N]
 """
 
 import argparse
@@ -30,7 +35,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -40,7 +44,17 @@ from ml_connector_dagster.sync.report import FlowReport
 from baselines import dlt_headers, fusion_token, naive_headers
 from connector_flow import ConnectorFlow
 from e2e_process import EndToEndResult
-from results import PURCHASE_ORDERS, Measurement, Summary, Window, measurements_table, targets_table
+from netsuite_pull import LINES_PER_BILL, NetSuitePlan, NetSuiteResult, measure_netsuite
+from results import (
+    PURCHASE_ORDERS,
+    Measurement,
+    Summary,
+    Window,
+    Windows,
+    measurements_table,
+    targets_table,
+    windows_of,
+)
 from sim_process import SimulatorProcess
 
 LATENCIES_MS = (50, 0)
@@ -59,21 +73,16 @@ ROW_ORDER = (NAIVE, DLT, PULL, POST, END_TO_END, OWN_PROCESS)
 # Reads take seconds, so other load on the machine shows in a single run: each is timed this often and the
 # fastest counts, the same for every reader. Posts take long enough to be timed once.
 READ_REPEATS = 3
+# Bills the NetSuite alternatives read, one request per bill each.
+NETSUITE_SAMPLE = 300
 HeaderReader = Callable[[str, str, Window, str], tuple[int, float]]
 
 
 class Plan(BaseModel):
     records: int = Field(ge=1)
     rss_orders: tuple[int, int]
-
-
-class Windows(BaseModel):
-    """The measured window, a small one just before it for warming up, and one before that holding the
-    suppliers orders and invoices name."""
-
-    measured: Window
-    warm: Window
-    references: Window
+    netsuite: NetSuitePlan
+    netsuite_only: bool = False
 
 
 class Progress:
@@ -82,17 +91,6 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         print(f"[{time.monotonic() - self.started:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def windows_of(records: int) -> Windows:
-    """The measured window is one closed hour that ended an hour ago: the shape of a window the schedule syncs."""
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    hour = timedelta(hours=1)
-    return Windows(
-        measured=Window(records=records, start=end - hour, end=end),
-        warm=Window(records=min(records, 50), start=end - 2 * hour, end=end - hour),
-        references=Window(records=1, start=end - 3 * hour, end=end - 2 * hour),
-    )
 
 
 def read_headers(sims: SimulatorProcess, reader: HeaderReader, entity: str, window: Window) -> tuple[int, float, int]:
@@ -300,17 +298,42 @@ def summarize(measurements: list[Measurement], entity: str, rss_growth_mb: float
 
 def plan_from_arguments() -> Plan:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small windows (300; 300 and 3,000): a fast check")
+    quick = "small windows (300; 300 and 3,000; 600 bills, a sample of 100): a fast check"
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--records", type=int, help="records of each entity in the side-by-side window")
     parser.add_argument("--rss-orders", type=int, nargs=2, metavar=("SMALL", "LARGE"), help="own-process windows")
+    parser.add_argument("--netsuite-bills", type=int, help="vendor bills (3 lines each) in the NetSuite window")
+    parser.add_argument("--netsuite-only", action="store_true", help="the NetSuite pull and its alternatives only")
     args = parser.parse_args()
-    plan = Plan(records=300, rss_orders=(300, 3000)) if args.quick else Plan(records=5000, rss_orders=(5000, 50000))
-    return Plan(records=args.records or plan.records, rss_orders=tuple(args.rss_orders or plan.rss_orders))
+    if args.quick:
+        plan = Plan(
+            records=300, rss_orders=(300, 3000), netsuite=NetSuitePlan(bills=600, sample=100, repeats=READ_REPEATS)
+        )
+    else:
+        netsuite = NetSuitePlan(bills=5000, sample=NETSUITE_SAMPLE, repeats=READ_REPEATS)
+        plan = Plan(records=5000, rss_orders=(5000, 50000), netsuite=netsuite)
+    bills = args.netsuite_bills or plan.netsuite.bills
+    return Plan(
+        records=args.records or plan.records,
+        rss_orders=tuple(args.rss_orders or plan.rss_orders),
+        netsuite=plan.netsuite.model_copy(update={"bills": bills, "sample": min(plan.netsuite.sample, bills)}),
+        netsuite_only=args.netsuite_only,
+    )
 
 
-def main() -> None:
-    plan = plan_from_arguments()
-    progress = Progress()
+def print_netsuite(plan: NetSuitePlan, result: NetSuiteResult) -> None:
+    print(
+        f"\nNetSuite: {plan.bills:,} vendor bills of {LINES_PER_BILL} lines in one window, the account in a process of"
+        " its own; records = transaction lines (body lines, not the mainline); the alternatives read the window's"
+        f" first {plan.sample:,} bills; fastest of {plan.repeats}"
+    )
+    print(measurements_table(result.measurements))
+    print()
+    print(targets_table([result.summary]))
+
+
+def fusion_side_by_side(plan: Plan, progress: Progress) -> tuple[list[Measurement], list[Summary]]:
+    """Fusion and JAGGAER: every entity side by side, then the own-process runs; prints their tables."""
     measurements = side_by_side(plan.records, progress)
     small, large = (own_process_end_to_end(orders, progress) for orders in plan.rss_orders)
     measurements += [small, large]
@@ -324,11 +347,26 @@ def main() -> None:
     print(measurements_table(measurements))
     print()
     print(targets_table(summaries))
+    return measurements, summaries
+
+
+def main() -> None:
+    plan = plan_from_arguments()
+    progress = Progress()
+    measurements: list[Measurement] = []
+    summaries: list[Summary] = []
+    if not plan.netsuite_only:
+        measurements, summaries = fusion_side_by_side(plan, progress)
+    netsuite = measure_netsuite(plan.netsuite, progress)
+    print_netsuite(plan.netsuite, netsuite)
+    measurements += netsuite.measurements
     print(f"\nran in {time.monotonic() - progress.started:.0f} s")
     short = [m for m in measurements if not m.complete]
     incomplete = [f"{m.entity}, {m.name}, {m.latency_ms} ms: {m.records:,} of {m.expected:,}" for m in short]
     if incomplete:
         print("INVALID: these did not process every record of their window: " + "; ".join(incomplete))
+    # Purchase orders' line stays the run's last: a script reads it there.
+    print(netsuite.summary.line())
     for summary in summaries:
         print(summary.line())
     if incomplete:

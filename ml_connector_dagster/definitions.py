@@ -7,6 +7,7 @@ from ml_connector_dagster.defs.flows.definitions import flow_definitions
 from ml_connector_dagster.defs.flows.two_way import two_way_definitions
 from ml_connector_dagster.defs.fusion.resources import FusionResource
 from ml_connector_dagster.defs.jaggaer.resources import JaggaerResource
+from ml_connector_dagster.defs.netsuite.resources import NetSuiteResource
 from ml_connector_dagster.defs.runs.executor import recovering_executor
 from ml_connector_dagster.defs.runs.sensors import abandoned_runs_sensor
 from ml_connector_dagster.defs.store.resources import ConnectorStoreResource
@@ -23,6 +24,7 @@ defs = dg.Definitions.merge(
             "store": ConnectorStoreResource(),
             "fusion": FusionResource(),
             "jaggaer": JaggaerResource(),
+            "netsuite": NetSuiteResource(),
         },
         executor=recovering_executor,
     ),

@@ -15,6 +15,7 @@ from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.flows import flow_named
 from ml_connector_dagster.store import MasterKeys, Store, generate_key
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
+from ml_connector_dagster_tests.netsuite_push_endpoint import Endpoint, serving
 from ml_connector_dagster_tests.references import post_reference_data
 
 
@@ -72,6 +73,17 @@ def store(plain_store: Store, sims: LocalSimulators) -> Store:
     """The store, with the reference data and suppliers transactions need already in JAGGAER."""
     post_reference_data(plain_store, sims)
     return plain_store
+
+
+@pytest.fixture
+def endpoint(connector_env: ConnectorEnv) -> Iterator[Endpoint]:
+    """The NetSuite push receiver on loopback over the deployment's store."""
+    store = connector_env.open_store()
+    try:
+        with serving(store) as served:
+            yield served
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -50,7 +50,10 @@ def test_thirty_days_of_every_entity_backfill_as_one_run(daemon_context: Workspa
     assert len(keys) == 30 * 24
     # Every windowed asset: the two-way cycles read both systems whole and have no windows.
     every_asset = sorted(key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def is not None)
-    assert len(every_asset) == 16, "eight entities (five out to JAGGAER, three back to Fusion), a pull and a post each"
+    assert len(every_asset) == 32, (
+        "sixteen entities (five from Fusion and eight from NetSuite to JAGGAER, three back to Fusion), a pull and a "
+        "post each"
+    )
     backfill = PartitionBackfill.from_asset_partitions(
         backfill_id="thirty-days",
         asset_graph=graph,

@@ -14,6 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 OUTBOUND = ["cost_centers", "gl_accounts", "invoices", "purchase_orders", "suppliers"]
 INBOUND = ["acknowledgments", "payables_invoices", "receipts"]
+NETSUITE_DIMENSIONS = ["netsuite_subsidiaries", "netsuite_departments", "netsuite_classes", "netsuite_locations"]
+NETSUITE_REFERENCE = [*NETSUITE_DIMENSIONS, "netsuite_accounts", "netsuite_vendors"]
+NETSUITE = [*NETSUITE_REFERENCE, "netsuite_purchase_orders", "netsuite_vendor_bills"]
 ENTITIES = OUTBOUND + INBOUND
 TWO_WAY = ["suppliers", "cost_centers", "gl_values"]
 
@@ -22,8 +25,14 @@ def test_wiring_snapshot() -> None:
     graph = defs.resolve_asset_graph()
     assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == sorted(
         [f"{system}/{entity}" for system in ("fusion", "jaggaer") for entity in ENTITIES]
+        + [f"{system}/{entity}" for system in ("netsuite", "jaggaer") for entity in NETSUITE]
         + [f"two_way/{entity}" for entity in TWO_WAY]
     )
+    # NetSuite's bills post after every GL dimension and the vendors of the same run.
+    assert graph.get(dg.AssetKey(["jaggaer", "netsuite_vendor_bills"])).parent_keys == {
+        dg.AssetKey(["netsuite", "netsuite_vendor_bills"]),
+        *(dg.AssetKey(["jaggaer", entity]) for entity in NETSUITE_REFERENCE),
+    }
     # Transactions post after the reference data and suppliers they name, when a run holds both.
     assert graph.get(dg.AssetKey(["jaggaer", "invoices"])).parent_keys == {
         dg.AssetKey(["fusion", "invoices"]),
@@ -47,19 +56,27 @@ def test_wiring_snapshot() -> None:
         for entity in ("purchase_orders", "invoices")
         for name in ("gl_mapping", "suppliers_in_jaggaer")
     }
-    assert checks == blocking | {(f"jaggaer/{entity}", "orders_known") for entity in INBOUND}
+    netsuite_blocking = {
+        (f"netsuite/{entity}", name)
+        for entity in ("netsuite_purchase_orders", "netsuite_vendor_bills")
+        for name in ("gl_mapping", "suppliers_in_jaggaer")
+    }
+    assert checks == blocking | netsuite_blocking | {(f"jaggaer/{entity}", "orders_known") for entity in INBOUND}
     for key in graph.asset_check_keys:
         spec = graph.get_check_spec(key)
-        if (key.asset_key.to_user_string(), key.name) not in blocking:
+        named = (key.asset_key.to_user_string(), key.name)
+        if named not in blocking | netsuite_blocking:
             assert not spec.blocking, "records naming an order Fusion lacks wait when they post: never blocking"
             continue
         assert spec.blocking, f"{key} must stop the post when it fails with ERROR"
+        before = ("cost_centers", "gl_accounts", "suppliers") if named in blocking else NETSUITE_REFERENCE
         assert {dep.asset_key for dep in spec.additional_deps} == {
-            dg.AssetKey(["jaggaer", entity]) for entity in ("cost_centers", "gl_accounts", "suppliers")
+            dg.AssetKey(["jaggaer", entity]) for entity in before
         }, "checked after the reference data and suppliers of the same run have posted"
-    for entity in ENTITIES:
+    for entity in ENTITIES + NETSUITE:
         assert defs.resolve_job_def(f"{entity}_sync").partitions_def is not None
-    for direction, entities in (("fusion_to_jaggaer", OUTBOUND), ("jaggaer_to_fusion", INBOUND)):
+    directions = (("fusion_to_jaggaer", OUTBOUND), ("jaggaer_to_fusion", INBOUND), ("netsuite_to_jaggaer", NETSUITE))
+    for direction, entities in directions:
         job = defs.resolve_job_def(direction)
         assert job.partitions_def is not None
         assert {key.path[1] for key in job.asset_layer.selected_asset_keys} == set(entities)
@@ -67,9 +84,15 @@ def test_wiring_snapshot() -> None:
         assert schedule.job_name == direction
         assert schedule.cron_schedule == "11 * * * *", "one minute after the default ten-minute settle lag"
     every = defs.resolve_job_def("all_flows")
-    assert {key.path[1] for key in every.asset_layer.selected_asset_keys} == set(ENTITIES)
-    for entity in ("purchase_orders", "invoices", "suppliers", *INBOUND):
+    assert {key.path[1] for key in every.asset_layer.selected_asset_keys} == set(ENTITIES + NETSUITE)
+    windowed = ("netsuite_vendors", "netsuite_purchase_orders", "netsuite_vendor_bills")
+    for entity in ("purchase_orders", "invoices", "suppliers", *INBOUND, *windowed):
         assert defs.resolve_sensor_def(f"{entity}_changes").job_name == f"{entity}_sync"
+    sensors = {sensor.name for sensor in defs.sensors or ()}
+    assert not {f"{entity}_changes" for entity in NETSUITE_REFERENCE[:-1]} & sensors, "read whole by the schedule"
+    pushes = defs.resolve_sensor_def("netsuite_pushes")
+    assert sorted(target.job_name for target in pushes.targets) == sorted(f"{entity}_sync" for entity in windowed)
+    assert pushes.default_status == dg.DefaultSensorStatus.RUNNING
     two_way = defs.resolve_job_def("two_way_sync")
     assert {key.to_user_string() for key in two_way.asset_layer.selected_asset_keys} == {
         f"two_way/{entity}" for entity in TWO_WAY
@@ -79,7 +102,7 @@ def test_wiring_snapshot() -> None:
     assert [target.job_name for target in exports.targets] == ["payables_invoices_sync"]
     assert exports.default_status == dg.DefaultSensorStatus.RUNNING
     assert defs.resolve_job_def("replay") is not None
-    assert set(defs.resources or {}) == {"store", "fusion", "jaggaer"}
+    assert set(defs.resources or {}) == {"store", "fusion", "jaggaer", "netsuite"}
     sensor = defs.resolve_sensor_def("abandoned_runs")
     assert sensor.minimum_interval_seconds == 30
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, "recovery needs no one to turn it on"

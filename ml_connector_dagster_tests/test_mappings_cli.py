@@ -1,5 +1,5 @@
 """`ml-connector mappings` as a user runs it: import (all or nothing), export, the rule, the history, and the
-check that finds charge accounts no mapping covers. The installed command on a real SQLite store."""
+check that finds charge accounts no mapping covers, each for one ERP. The installed command on a real SQLite store."""
 
 import re
 from datetime import datetime
@@ -58,13 +58,13 @@ def test_a_file_with_bad_lines_reports_each_by_line_and_field_and_imports_nothin
     assert result.stderr.splitlines() == [*BAD_LINES, "Error: bad.csv: 5 problem(s), nothing imported"]
     # Not even the good line 2.
     assert cli.ok("mappings", "export", in_process=True).stdout == HEADER + "\n"
-    assert cli.ok("mappings", "history", in_process=True).stdout.strip() == "no mapping changes recorded"
+    assert cli.ok("mappings", "history", in_process=True).stdout.strip() == "no fusion mapping changes recorded"
 
 
 def test_import_export_round_trip_and_the_history_says_who_what_when(cli: ConnectorCli) -> None:
     before = datetime.now().astimezone().replace(microsecond=0)
     imported = cli.ok("mappings", "import", str(write(cli, "good.csv", GOOD)), "--changed-by", "alice").stdout
-    assert imported.strip() == "imported good.csv: added=3 changed=0 removed=0 unchanged=0"
+    assert imported.strip() == "imported good.csv (fusion): added=3 changed=0 removed=0 unchanged=0"
 
     exported = cli.ok("mappings", "export", str(cli.root / "out.csv"), in_process=True).stdout
     assert exported.strip() == f"wrote {cli.root / 'out.csv'}"
@@ -72,18 +72,19 @@ def test_import_export_round_trip_and_the_history_says_who_what_when(cli: Connec
     assert text == cli.ok("mappings", "export", in_process=True).stdout, "the file and stdout agree"
     assert text.splitlines()[0] == HEADER and '"travel, domestic"' in text
     again = cli.ok("mappings", "import", str(cli.root / "out.csv"), in_process=True).stdout
-    assert again.strip() == "imported out.csv: added=0 changed=0 removed=0 unchanged=3"
+    assert again.strip() == "imported out.csv (fusion): added=0 changed=0 removed=0 unchanged=3"
 
     changed = GOOD.replace("101.20.6100,,20,", "101.20.6100,,25,")
     args = ("mappings", "import", str(write(cli, "changed.csv", changed)), "--changed-by", "bob")
     assert (
-        cli.ok(*args, in_process=True).stdout.strip() == "imported changed.csv: added=0 changed=1 removed=0 unchanged=2"
+        cli.ok(*args, in_process=True).stdout.strip()
+        == "imported changed.csv (fusion): added=0 changed=1 removed=0 unchanged=2"
     )
 
     set_rule = cli.ok("mappings", "rule", "--cost-center-segment", "2", "--changed-by", "alice", in_process=True)
-    assert set_rule.stdout.strip() == "rule: cost center = segment 2, GL value = combination, delimiter '.'"
+    assert set_rule.stdout.strip() == "rule: cost center = segment 2, GL value = combination, delimiter '.' (fusion)"
     cleared = cli.ok("mappings", "rule", "--clear", "--changed-by", "carol", in_process=True)
-    assert cleared.stdout.strip() == "rule cleared"
+    assert cleared.stdout.strip() == "rule cleared (fusion)"
 
     history = cli.ok("mappings", "history").stdout.splitlines()
     # Newest first: the rule cleared, the rule set, the one change, the three additions.
@@ -112,6 +113,56 @@ def test_import_export_round_trip_and_the_history_says_who_what_when(cli: Connec
     added = {row["subject"] for row in rows[3:]}
     assert added == {"101.10.5000", "101.20.6100", "code combination 300100"}
     assert all(row["before"] == "-" and row["source"] == "import of good.csv" for row in rows[3:])
+
+
+# NetSuite's charge accounts: subsidiary.department.class.location.account (a segment may be empty).
+NETSUITE = f"""{HEADER}
+1.20..4.6100,,20,6100,no class
+101.10.5000,,40,6200,same combination as a Fusion row
+"""
+
+
+def test_netsuite_rows_rule_and_history_round_trip_apart_from_fusions(cli: ConnectorCli) -> None:
+    cli.ok("mappings", "import", str(write(cli, "fusion.csv", GOOD)), "--changed-by", "alice", in_process=True)
+    fusion_export = cli.ok("mappings", "export", in_process=True).stdout
+
+    netsuite = ("--erp", "netsuite")
+    imported = cli.ok("mappings", "import", str(write(cli, "ns.csv", NETSUITE)), *netsuite, "--changed-by", "nina")
+    assert imported.stdout.strip() == "imported ns.csv (netsuite): added=2 changed=0 removed=0 unchanged=0"
+    exported = cli.ok("mappings", "export", str(cli.root / "ns-out.csv"), *netsuite, in_process=True)
+    assert exported.stdout.strip() == f"wrote {cli.root / 'ns-out.csv'}"
+    text = (cli.root / "ns-out.csv").read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        HEADER,
+        "1.20..4.6100,,20,6100,no class",
+        "101.10.5000,,40,6200,same combination as a Fusion row",
+    ]
+    args = ("mappings", "import", str(cli.root / "ns-out.csv"), *netsuite, "--replace")
+    again = cli.ok(*args, in_process=True).stdout
+    assert again.strip() == "imported ns-out.csv (netsuite): added=0 changed=0 removed=0 unchanged=2"
+    rule = cli.ok(
+        "mappings", "rule", *netsuite, "--cost-center-segment", "2", "--gl-account", "segment:5", "--changed-by", "nina"
+    )
+    assert rule.stdout.strip() == "rule: cost center = segment 2, GL value = segment:5, delimiter '.' (netsuite)"
+
+    assert cli.ok("mappings", "export", in_process=True).stdout == fusion_export, "Fusion's rows are untouched"
+    history = cli.ok("mappings", "history", *netsuite, in_process=True).stdout.splitlines()
+    parsed = [HISTORY_LINE.fullmatch(line) for line in history]
+    assert [(m["who"], m["action"].strip(), m["subject"]) for m in parsed if m] == [
+        ("nina", "rule set", "rule"),
+        ("nina", "added", "101.10.5000"),
+        ("nina", "added", "1.20..4.6100"),
+    ], history
+    fusion_history = cli.ok("mappings", "history", in_process=True).stdout.splitlines()
+    assert len(fusion_history) == 3 and all("  alice  added  " in line for line in fusion_history), fusion_history
+
+    # Only NetSuite's flows are checked: none of Fusion's entities is reported.
+    checked = cli.ok("mappings", "check", *netsuite, in_process=True).stdout
+    assert not any(line.startswith(("invoices:", "purchase_orders:")) for line in checked.splitlines()), checked
+
+    refused = cli.run("mappings", "export", "--erp", "sap")
+    assert refused.code == 2 and "Traceback" not in refused.output, refused.describe()
+    assert "'sap' is not one of 'fusion', 'netsuite'" in refused.stderr, refused.describe()
 
 
 def test_check_exits_3_listing_unmapped_accounts_and_0_once_they_map(

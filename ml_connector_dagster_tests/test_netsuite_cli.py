@@ -46,6 +46,9 @@ def test_an_m2m_profile_keeps_the_key_encrypted_and_pings(cli: ConnectorCli, acc
     pinged = cli.ok("ping", "netsuite").stdout
     assert pinged.startswith("netsuite (default):")
     assert "classification" in pinged and "America/Los_Angeles" in pinged
+    # What the reference leaves unverified is checked against the account, setting by setting.
+    assert "order_line_account_column expenseaccount: present on transactionline" in pinged
+    assert "deleted_record_types vendor='vendor'" in pinged and "currency_codes" in pinged
 
 
 def test_a_tba_profile_pings_and_a_wrong_secret_is_named(cli: ConnectorCli, account_url: str) -> None:

@@ -13,6 +13,8 @@ from ml_connector_dagster.jaggaer.export import SYSTEM as JAGGAER_EXPORT
 from ml_connector_dagster.jaggaer.export import ExportCredentials
 from ml_connector_dagster.netsuite.connection import SYSTEM as NETSUITE
 from ml_connector_dagster.netsuite.connection import NetSuiteConnection
+from ml_connector_dagster.netsuite.push import MIN_SECRET_LENGTH, PushCredentials, generate_secret
+from ml_connector_dagster.netsuite.push import SYSTEM as NETSUITE_PUSH
 from ml_connector_dagster.store import generate_key
 
 
@@ -189,6 +191,35 @@ def set_jaggaer_export(profile: str, **values: Any) -> None:
     _store_profile(JAGGAER_EXPORT, profile, ExportCredentials, values)
 
 
+@set_credentials.command("netsuite-push")
+@click.option("--profile", default="default", show_default=True)
+@click.option(
+    "--secret-file",
+    type=click.File("r"),
+    help="a file holding the shared secret (surrounding whitespace ignored); stored encrypted",
+)
+@click.option("--generate", is_flag=True, help="generate a new secret and print it once, to paste into NetSuite")
+def set_netsuite_push(profile: str, secret_file: TextIO | None, generate: bool) -> None:
+    """NetSuite push: the secret the SuiteScript signs change notifications with, which `ml-connector receiver
+    --netsuite` checks them against. Without --secret-file or --generate it is asked for."""
+    if secret_file is not None and generate:
+        raise click.UsageError("--secret-file and --generate are exclusive: give one")
+    if generate:
+        secret = generate_secret().get_secret_value()
+    elif secret_file is not None:
+        secret = secret_file.read().strip()
+    else:
+        secret = click.prompt(
+            f"NetSuite push shared secret (at least {MIN_SECRET_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+        )
+    _store_profile(NETSUITE_PUSH, profile, PushCredentials, {"shared_secret": secret})
+    if generate:
+        click.echo("the secret, shown this once: store it in NetSuite as an API secret (docs/netsuite-push.md)")
+        click.echo(secret)
+
+
 @credentials.command("list")
 def list_credentials() -> None:
     """Stored profiles with their non-secret settings."""
@@ -205,7 +236,7 @@ def list_credentials() -> None:
 
 
 @credentials.command("delete")
-@click.argument("system", type=click.Choice(["fusion", "jaggaer", NETSUITE, JAGGAER_EXPORT]))
+@click.argument("system", type=click.Choice(["fusion", "jaggaer", NETSUITE, JAGGAER_EXPORT, NETSUITE_PUSH]))
 @click.option("--profile", default="default", show_default=True)
 def delete_credentials(system: str, profile: str) -> None:
     with open_store() as store:

@@ -1,5 +1,6 @@
-"""`ml-connector demo`: simulators, every entity of both directions over 48 hours, two full syncs, the counts;
-then the missing GL mappings imported and a further pass that posts what waited for them; the over-received
+"""`ml-connector demo`: simulators, every entity of every direction (Oracle Fusion and Oracle NetSuite to JAGGAER,
+JAGGAER to Fusion) over 48 hours, two full syncs, the counts; then the missing GL mappings imported (and a vendor
+deleted and a bill voided in NetSuite) and a further pass that posts what waited for them; the over-received
 receipt fixed in Fusion and replayed; and cycles of two-way reference data with users editing both systems."""
 
 import csv
@@ -13,6 +14,14 @@ import click
 import dagster as dg
 
 from ml_connector_dagster.cli.demo_inbound import fix_over_receipt, seed_inbound
+from ml_connector_dagster.cli.demo_netsuite import (
+    delete_and_void,
+    followed_in_jaggaer,
+    import_rows,
+    missing_rows,
+    netsuite_problems,
+    seed_netsuite,
+)
 from ml_connector_dagster.cli.demo_two_way import two_way_rounds
 from ml_connector_dagster.cli.keys import local_master_keys
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows, run_replay
@@ -50,6 +59,9 @@ def settled_range(now: datetime, hours: int, settle_lag: timedelta) -> tuple[dat
 @click.option("--malformed", default=20, show_default=True, help="invalid POs and invoices seeded besides them")
 @click.option("--inbound", default=40, show_default=True, help="JAGGAER receipts, acknowledgments, invoices each")
 @click.option("--two-way-cycles", default=5, show_default=True, help="two-way cycles with edits in both systems")
+@click.option("--netsuite-orders", default=300, show_default=True, help="NetSuite purchase orders to seed")
+@click.option("--netsuite-bills", default=200, show_default=True, help="NetSuite vendor bills to seed")
+@click.option("--netsuite-retired", default=8, show_default=True, help="NetSuite bills on a retired account")
 @click.option("--hours", default=48, show_default=True)
 def demo(
     orders: int,
@@ -60,6 +72,9 @@ def demo(
     malformed: int,
     inbound: int,
     two_way_cycles: int,
+    netsuite_orders: int,
+    netsuite_bills: int,
+    netsuite_retired: int,
     hours: int,
 ) -> None:
     """Run the main job on the embedded defaults: local simulators, SQLite, a local Dagster instance."""
@@ -82,11 +97,17 @@ def demo(
             _seed(sims, orders, invoices, suppliers, unmapped, canceled, malformed, start, end)
             seeded_back = seed_inbound(sims, start, end, inbound)
             click.echo(seeded_back.line())
+            netsuite = seed_netsuite(sims, store, netsuite_orders, netsuite_bills, netsuite_retired, start, end)
+            click.echo(netsuite.line())
             instance = dg.DagsterInstance.get()
             first = _checked(run_flows(instance, start, end))
             again = _checked(run_flows(instance, start, end))
             mapping_file = _import_missing_mappings(store, home)
+            netsuite_file = home / "missing-netsuite-mappings.csv"
+            import_rows(store, missing_rows(store), netsuite_file)
+            netsuite_edits = delete_and_void(sims, netsuite, end)
             after = _checked(run_flows(instance, start, end))
+            followed = followed_in_jaggaer(sims, netsuite)
             still_pending = len(store.pending.list())
             fix_over_receipt(sims, seeded_back)
             replay = ReplayConfig(entity="receipts", run_id=first.run_id, kinds=["failed"])
@@ -108,7 +129,11 @@ def demo(
     for label, result in (("first pass", first), ("re-run", again)):
         for entity, counts in result.by_entity.items():
             click.echo(f"{label:<12}{entity}: {counts.line()}")
-    click.echo(f"mappings: imported {mapping_file.name} for the accounts the first pass left unmapped")
+    click.echo(
+        f"mappings: imported {mapping_file.name} (Fusion) and {netsuite_file.name} (NetSuite) for the accounts the "
+        "first pass left unmapped"
+    )
+    click.echo(netsuite_edits)
     for entity, counts in after.by_entity.items():
         click.echo(f"after mapping  {entity}: {counts.line()}")
     click.echo(f"fixed in Fusion: ordered quantity of {seeded_back.over_received.order_number} raised; replayed")
@@ -128,6 +153,8 @@ def demo(
     if first.by_entity["receipts"].failed != 1 or fixed.by_entity["receipts"].posted != 1:
         problems.append("the over-received receipt did not fail once and post once after the fix")
     problems += [f"two-way {entity} did not converge" for entity, outcome in two_way.items() if not outcome.converged]
+    bills = "netsuite_vendor_bills"
+    problems += followed + netsuite_problems(first.by_entity[bills], after.by_entity[bills], netsuite)
     if problems:
         raise click.ClickException(f"the demo's own checks failed: {'; '.join(problems)}")
 
@@ -165,6 +192,7 @@ def _import_missing_mappings(store: Store, home: Path) -> Path:
         {
             token.removeprefix("account:")
             for entry in store.pending.list()
+            if entry.ref.source_system == "fusion"
             for token in entry.waits_on
             if token.startswith("account:")
         }

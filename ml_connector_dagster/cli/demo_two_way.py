@@ -12,11 +12,12 @@ import dagster as dg
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.cli.two_way_runs import run_two_way
 from ml_connector_dagster.connections import fusion_client, jaggaer_client
+from ml_connector_dagster.defs.flows.two_way import held_for_others
 from ml_connector_dagster.flows.two_way import TWO_WAY
 from ml_connector_dagster.records.shared import SupplierView
 from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.ports import ReferenceSide, SideRecord
-from ml_connector_dagster.sync.two_way import TwoWayCounts
+from ml_connector_dagster.sync.two_way import TwoWayCounts, without_others
 
 
 @dataclass
@@ -57,10 +58,12 @@ def two_way_rounds(
                 total = totals[entity]
                 for name in ("compared", "to_fusion", "to_jaggaer", "conflicts", "failed"):
                     setattr(total, name, getattr(total, name) + getattr(counts, name))
-        return {
-            entity: TwoWayOutcome(rounds + 1, _alike(fusion_side.read_all(), jaggaer_side.read_all()), totals[entity])
-            for entity, (fusion_side, jaggaer_side) in sides.items()
-        }
+        outcomes = {}
+        for entity in TWO_WAY:
+            fusion_side, jaggaer_side = sides[entity.entity]
+            alike = _alike(fusion_side.read_all(), jaggaer_side.read_all(), held_for_others(store, entity))
+            outcomes[entity.entity] = TwoWayOutcome(rounds + 1, alike, totals[entity.entity])
+        return outcomes
 
 
 def _edit(
@@ -94,5 +97,7 @@ def _edit(
     sims.jaggaer.edit_custom_field_value(gl_field, combination, at=at, active=rng.random() < 0.5)
 
 
-def _alike(left: dict[str, SideRecord], right: dict[str, SideRecord]) -> bool:
-    return {key: held.view for key, held in left.items()} == {key: held.view for key, held in right.items()}
+def _alike(fusion: dict[str, SideRecord], jaggaer: dict[str, SideRecord], others: frozenset[str]) -> bool:
+    """Both hold the same records alike, leaving out what JAGGAER holds for another ERP (`others`)."""
+    theirs = {key: held.view for key, held in without_others(jaggaer, fusion, others).items()}
+    return {key: held.view for key, held in fusion.items()} == theirs

@@ -6,9 +6,9 @@ import pandas as pd
 from ml_connector_dagster.cli.context import open_store
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
-from ml_connector_dagster.cli.runs import check_profiles, run_replay
+from ml_connector_dagster.cli.runs import check_profiles, configured_flows, run_replay, systems_of
 from ml_connector_dagster.defs.flows.replay import ReplayConfig
-from ml_connector_dagster.flows import FLOWS
+from ml_connector_dagster.flows import FLOWS, flow_named
 
 
 @click.group(invoke_without_command=True)
@@ -49,7 +49,7 @@ def pending(ctx: click.Context, entity: str | None) -> None:
 def retry(ctx: click.Context, entity: str | None, keys: tuple[str, ...]) -> None:
     """Try pending records now, whatever their backoff says: those whose supplier and mapping exist post."""
     with open_store() as store:
-        check_profiles(store)
+        check_profiles(store, systems_of(configured_flows(store) if entity is None else (flow_named(entity),)))
     config = ReplayConfig(entity=entity or "all", keys=list(keys), kinds=["pending"])
     result = run_replay(open_instance(), config)
     click.echo(f"run {result.run_id}")

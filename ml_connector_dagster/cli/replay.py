@@ -8,9 +8,9 @@ from ml_connector_dagster.cli.context import open_store
 from ml_connector_dagster.cli.datetimes import UtcDateTime
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
-from ml_connector_dagster.cli.runs import check_profiles, run_replay
+from ml_connector_dagster.cli.runs import check_profiles, configured_flows, run_replay, systems_of
 from ml_connector_dagster.defs.flows.replay import ReplayConfig
-from ml_connector_dagster.flows import FLOWS
+from ml_connector_dagster.flows import FLOWS, flow_named
 
 
 @click.command()
@@ -41,7 +41,7 @@ def replay(
     """Re-send records after a fix, as one run of the `replay` job; its audit rows name the run it repairs.
     Records already written are skipped, so a replay can be repeated safely."""
     with open_store() as store:
-        check_profiles(store)
+        check_profiles(store, systems_of(configured_flows(store) if entity == "all" else (flow_named(entity),)))
     config = ReplayConfig(
         entity=entity,
         run_id=run_id,

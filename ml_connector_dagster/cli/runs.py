@@ -1,6 +1,6 @@
 """Runs the sync job for a range of windows on a real Dagster instance, as one single-run backfill."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ml_connector_dagster.cli.ranges import partition_range
 from ml_connector_dagster.cli.run_console import error_headline, run_console, step_failure_reason
-from ml_connector_dagster.connections import load_connection
+from ml_connector_dagster.connections import ConnectionNotConfigured, load_connection
 from ml_connector_dagster.definitions import defs
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.defs.flows.jobs import ALL_FLOWS_JOB, flow_job_name
@@ -26,6 +26,8 @@ from ml_connector_dagster.defs.runs.recovery import AbandonedRun, fail_abandoned
 from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
+from ml_connector_dagster.netsuite.connection import SYSTEM as NETSUITE
+from ml_connector_dagster.netsuite.connection import NetSuiteConnection
 from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.report import SyncCounts
 
@@ -51,11 +53,37 @@ class SyncRunResult(BaseModel):
         return total
 
 
-def check_profiles(store: Store) -> None:
-    """The connection profiles the job's resources name are stored and valid, or ConnectionNotConfigured."""
+_CONNECTIONS: dict[str, type[BaseModel]] = {
+    "fusion": FusionConnection,
+    "jaggaer": JaggaerConnection,
+    NETSUITE: NetSuiteConnection,
+}
+
+
+def systems_of(flows: Iterable[Flow]) -> list[str]:
+    return sorted({system for flow in flows for system in (flow.source, flow.target)})
+
+
+def check_profiles(store: Store, systems: Iterable[str]) -> None:
+    """The connection profiles the resources of these systems name are stored and valid, or
+    ConnectionNotConfigured."""
     resources = defs.resources or {}
-    load_connection(store, "fusion", resources["fusion"].profile, FusionConnection)
-    load_connection(store, "jaggaer", resources["jaggaer"].profile, JaggaerConnection)
+    for system in systems:
+        load_connection(store, system, resources[system].profile, _CONNECTIONS[system])
+
+
+def configured_flows(store: Store, flows: tuple[Flow, ...] = FLOWS) -> tuple[Flow, ...]:
+    """The flows whose systems all have a stored profile: a deployment serving one ERP runs that ERP's flows.
+    ConnectionNotConfigured when there is none."""
+    resources = defs.resources or {}
+    stored = {system for system in _CONNECTIONS if store.vault.get(system, resources[system].profile) is not None}
+    chosen = tuple(flow for flow in flows if {flow.source, flow.target} <= stored)
+    if not chosen:
+        raise ConnectionNotConfigured(
+            "no flow has credentials for both its systems: run `ml-connector credentials set jaggaer` and "
+            "`ml-connector credentials set fusion` (or `netsuite`)"
+        )
+    return chosen
 
 
 def run_flows(

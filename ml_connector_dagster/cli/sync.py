@@ -9,7 +9,7 @@ from ml_connector_dagster.cli.datetimes import UtcDateTime
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
 from ml_connector_dagster.cli.ranges import partition_range
-from ml_connector_dagster.cli.runs import check_profiles, run_flows
+from ml_connector_dagster.cli.runs import check_profiles, configured_flows, run_flows, systems_of
 from ml_connector_dagster.flows import DIRECTIONS, FLOWS, Flow
 
 _EXITS = """Exits 0 when nothing failed, 3 when the run completed but some records failed, 4 when the run failed,
@@ -21,12 +21,15 @@ def sync() -> None:
     """Run a flow, or all of them, for a range of sync windows (one Dagster run, recorded on the instance)."""
 
 
-def _sync(ctx: click.Context, flows: tuple[Flow, ...], start: datetime, end: datetime) -> None:
+def _sync(ctx: click.Context, flows: tuple[Flow, ...] | None, start: datetime, end: datetime) -> None:
+    """`flows` None: every flow whose systems are configured."""
     partition_range(start, end)
     # The store, the profiles and the instance are checked before a run exists, so a problem there is one
     # sentence, not a failed run.
     with open_store() as store:
-        check_profiles(store)
+        if flows is None:
+            flows = configured_flows(store)
+        check_profiles(store, systems_of(flows))
     instance = open_instance()
     result = run_flows(instance, start, end, flows)
     for recovered in result.recovered:
@@ -55,7 +58,7 @@ def _sync(ctx: click.Context, flows: tuple[Flow, ...], start: datetime, end: dat
         )
 
 
-def _command(name: str, flows: tuple[Flow, ...], summary: str) -> click.Command:
+def _command(name: str, flows: tuple[Flow, ...] | None, summary: str) -> click.Command:
     @click.command(name, help=f"{summary} for the windows in [START, END).\n\n    {_EXITS}")
     @click.option(
         "--start", type=UtcDateTime(), required=True, help="first window start (UTC unless an offset is given)"
@@ -75,5 +78,10 @@ for _direction in DIRECTIONS:
         _command(_direction.name.replace("_", "-"), _direction.flows, f"Every {_direction.title} flow, in one run")
     )
 sync.add_command(
-    _command("all", FLOWS, "Every flow of both directions, reference data and suppliers first, in one run")
+    _command(
+        "all",
+        None,
+        "Every flow of every direction whose systems have stored credentials, reference data and suppliers first, "
+        "in one run",
+    )
 )

@@ -17,7 +17,7 @@ def two_way(ctx: click.Context) -> None:
 
     Exits 0 when nothing failed, 3 when some records could not be written, 4 when the run failed."""
     with open_store() as store:
-        check_profiles(store)
+        check_profiles(store, ("fusion", "jaggaer"))
     result = run_two_way(open_instance())
     click.echo(f"run {result.run_id}")
     for entity, counts in result.by_entity.items():

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from ml_connector_dagster.flows.flow import Flow
 from ml_connector_dagster.flows.fusion_jaggaer import FUSION_TO_JAGGAER
 from ml_connector_dagster.flows.jaggaer_fusion import JAGGAER_TO_FUSION
+from ml_connector_dagster.flows.netsuite_jaggaer import NETSUITE_TO_JAGGAER
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,11 @@ class Direction:
         return self.flows[0].direction
 
 
-DIRECTIONS = (Direction("fusion_to_jaggaer", FUSION_TO_JAGGAER), Direction("jaggaer_to_fusion", JAGGAER_TO_FUSION))
+DIRECTIONS = (
+    Direction("fusion_to_jaggaer", FUSION_TO_JAGGAER),
+    Direction("jaggaer_to_fusion", JAGGAER_TO_FUSION),
+    Direction("netsuite_to_jaggaer", NETSUITE_TO_JAGGAER),
+)
 # Every flow, in posting order within each direction.
 FLOWS: tuple[Flow, ...] = tuple(flow for direction in DIRECTIONS for flow in direction.flows)
 

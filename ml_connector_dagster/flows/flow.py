@@ -10,7 +10,7 @@ from ml_connector_dagster.sync.dependencies import Needs
 from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
 
 # How systems are named to people: descriptions, CLI help, the demo.
-SYSTEM_TITLES = {"fusion": "Oracle Fusion", "jaggaer": "JAGGAER"}
+SYSTEM_TITLES = {"fusion": "Oracle Fusion", "jaggaer": "JAGGAER", "netsuite": "Oracle NetSuite"}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Oracle Fusion → JAGGAER: every entity the outbound side moves, in the order a run posts them."""
 
-from collections.abc import Mapping
-
+from ml_connector_dagster.flows.accounting import invoice_ready, order_ready
 from ml_connector_dagster.flows.flow import Flow
 from ml_connector_dagster.fusion.feeds import (
     FusionCostCenterFeed,
@@ -18,24 +17,13 @@ from ml_connector_dagster.jaggaer.sinks import (
     JaggaerSupplierSink,
 )
 from ml_connector_dagster.records import (
-    ChargeAccount,
     CostCenter,
     GLAccount,
     Invoice,
-    MappedAccount,
     PurchaseOrder,
     Supplier,
 )
 from ml_connector_dagster.sync.dependencies import Needs, SupplierRef
-
-
-def _order_ready(order: PurchaseOrder, mapped: Mapping[ChargeAccount, MappedAccount], number: str) -> PurchaseOrder:
-    return order.with_accounting(mapped, number)
-
-
-def _invoice_ready(invoice: Invoice, mapped: Mapping[ChargeAccount, MappedAccount], _: str) -> Invoice:
-    return invoice.with_accounting(mapped)
-
 
 COST_CENTERS = Flow(
     entity="cost_centers",
@@ -90,7 +78,7 @@ PURCHASE_ORDERS = Flow(
     needs=Needs(
         supplier=lambda order: SupplierRef("id", str(order.supplier_id)),
         accounts=PurchaseOrder.charge_accounts,
-        apply=_order_ready,
+        apply=order_ready,
     ),
     pull_description="Purchase orders (with lines, schedules, distributions) whose LastUpdateDate falls in the "
     "window, read from Fusion, validated, and staged by (POHeaderId, LastUpdateDate). Invalid ones are "
@@ -111,7 +99,7 @@ INVOICES = Flow(
     needs=Needs(
         supplier=lambda invoice: SupplierRef("number", invoice.supplier_number),
         accounts=Invoice.charge_accounts,
-        apply=_invoice_ready,
+        apply=invoice_ready,
     ),
     pull_description="Payables invoices (lines, distributions with DistributionCombination) whose "
     "LastUpdateDate falls in the window, staged by (InvoiceId, LastUpdateDate).",

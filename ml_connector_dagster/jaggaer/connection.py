@@ -62,6 +62,10 @@ class JaggaerConnection(BaseModel):
     # The custom fields accounting goes to: named in documents' customFieldValueSets and holding the values.
     cost_center_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["cost_center_field"], min_length=1)
     gl_account_field: str = Field(default=DEFAULT_TEMPLATE_SETTINGS["gl_account_field"], min_length=1)
+    # The fields NetSuite's other classifications go to (its departments go to cost_center_field).
+    class_field: str = Field(default="Class", min_length=1)
+    location_field: str = Field(default="Location", min_length=1)
+    subsidiary_field: str = Field(default="Subsidiary", min_length=1)
     # Receipts and PO acknowledgments: J1P paths provisioned per tenant (no public path): these are our defaults.
     receipt_path: str = Field(default="/j1p/api/public/rc/v1/receipts", pattern=_PATH)
     receipt_list_path: str = Field(default="receiptList.receipt", pattern=_MEMBERS)

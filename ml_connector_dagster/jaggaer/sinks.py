@@ -136,16 +136,21 @@ class JaggaerGLAccountSink(_CustomFieldValueSink):
         return _state(record.enabled)
 
 
-class JaggaerCostCenterSink(_CustomFieldValueSink):
-    """Cost centers as values of the `cost_center_field` custom field, keyed by value."""
+class JaggaerDimensionSink(_CustomFieldValueSink):
+    """Values of a GL dimension (cost centers, an ERP's classifications) in the custom field `field`, keyed by
+    value."""
 
     record_type = CostCenter
-
-    def __init__(self, client: JaggaerClient) -> None:
-        super().__init__(client, client.connection.cost_center_field)
 
     def write(self, record: CostCenter, known_id: str | None, looked_up: bool = False) -> str:
         return self._write(record.value, record.description, record.enabled)
 
     def target_state(self, record: CostCenter) -> str | None:
         return _state(record.enabled)
+
+
+class JaggaerCostCenterSink(JaggaerDimensionSink):
+    """Cost centers as values of the `cost_center_field` custom field."""
+
+    def __init__(self, client: JaggaerClient) -> None:
+        super().__init__(client, client.connection.cost_center_field)

@@ -22,19 +22,26 @@ from ml_connector_dagster.netsuite.suiteql import (
     CHANGED,
     CHANGED_AT,
     KEY,
+    STAMP_MODEL,
+    Column,
     LocalClock,
     PlainSpan,
     RepeatedSpan,
     both,
     ceil_second,
     changed_at_column,
+    column_name,
+    column_text,
     id_list,
     identifier,
+    quote,
     select,
+    timestamp,
 )
 
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 _SECOND = timedelta(seconds=1)
+_DAY = timedelta(days=1)
 Item = dict[str, Any]
 # A row and the UTC instants its local change time may mean (one, unless the account cannot tell).
 _Placed = tuple[Item, tuple[datetime, ...]]
@@ -90,13 +97,13 @@ class NetSuiteClient:
         return Page(items=items, has_more=bool(body.get("hasMore")), advance=len(items))
 
     def iter_window(
-        self, table: str, columns: Sequence[str], lo: datetime, hi: datetime, where: str | None = None
+        self, table: str, columns: Sequence[Column], lo: datetime, hi: datetime, where: str | None = None
     ) -> Iterator[Item]:
         """Rows whose lastmodifieddate lies in [lo, hi) (aware datetimes), each with `id`, `columns` as sent,
         and CHANGED_AT as the UTC instant. Oldest first, except within a repeated daylight-saving hour, which
         comes in id order. `where` is SuiteQL ANDed to the window (build its values with suiteql.quote)."""
         _require_aware(lo, hi)
-        selected = [KEY, changed_at_column(), *(identifier(column) for column in columns if column != KEY)]
+        selected = [KEY, changed_at_column(), *(column_text(column) for column in columns if column != KEY)]
         for segment in self.clock.segments(lo, hi):
             placed = (
                 self._plain(table, selected, segment, where)
@@ -135,17 +142,40 @@ class NetSuiteClient:
         table: str,
         column: str,
         ids: Iterable[int | str],
-        columns: Sequence[str],
+        columns: Sequence[Column],
         key: Sequence[str] = (KEY,),
     ) -> Iterator[Item]:
         """Rows of `table` whose `column` is one of `ids` (lines of many headers): IN lists of at most
         in_list_size ids, each read by keyset on (`column`, *`key`), which must be unique within one parent
         (transactionline: id; transactionaccountingline: transactionline)."""
         order = [identifier(column), *(identifier(name) for name in key)]
-        selected = list(dict.fromkeys([*order, *(identifier(name) for name in columns)]))
+        named = set(order)
+        selected = [*order, *(column_text(c) for c in columns if column_name(c) not in named)]
         for chunk in _chunks(ids, self.connection.in_list_size):
             members = f"{column} IN ({id_list(chunk)})"
             yield from self._keyset(table, selected, members, order)
+
+    def iter_all(self, table: str, columns: Sequence[Column]) -> Iterator[Item]:
+        """Every row of a small table (reference records), by keyset on id."""
+        selected = [KEY, *(column_text(column) for column in columns if column != KEY)]
+        return self._keyset(table, selected, "", [KEY])
+
+    def iter_deleted(self, type_name: str, lo: datetime, hi: datetime) -> Iterator[tuple[int, datetime]]:
+        """(record id, UTC deletion time) of the records of deletedrecord.type `type_name` deleted in [lo, hi).
+
+        Deletions are few, so the query asks a day more on each side, which no daylight-saving change can
+        straddle, pages by recordid alone, and places each row by its local time here."""
+        _require_aware(lo, hi)
+        wide = both(
+            f"type = {quote(type_name)}",
+            f"deleteddate >= {timestamp(self.clock.name(lo - _DAY))}",
+            f"deleteddate < {timestamp(self.clock.name(hi + _DAY))}",
+        )
+        selected = ["recordid", f"TO_CHAR(deleteddate, {quote(STAMP_MODEL)}) AS {CHANGED_AT}"]
+        for row in self._keyset("deletedrecord", selected, wide, ["recordid"]):
+            inside = [instant for instant in self._readings(row) if lo <= instant < hi]
+            if inside:
+                yield int(row["recordid"]), inside[0]
 
     # --- reading ------------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ _KEY_KINDS: dict[SigningAlgorithm, str] = {
     "ES384": "an EC private key on curve P-384",
     "ES512": "an EC private key on curve P-521",
 }
+DeletedKind = Literal["vendor", "purchaseorder", "vendorbill"]
 _M2M_SETTINGS = ("client_id", "certificate_id", "private_key")
 _TBA_SETTINGS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 
@@ -58,6 +59,19 @@ class NetSuiteConnection(BaseModel):
     # The limit is on requests in flight per account, shared with every other integration of the account.
     max_concurrent_requests: int = Field(default=2, ge=1, le=64)
     in_list_size: int = Field(default=500, ge=1, le=500)
+    # Transactions name their currency by internal id; the ISO code of each id the account uses. The defaults are
+    # the ids a new account's base currencies get [unverified per account]: `ping netsuite` lists ids not covered.
+    currency_codes: dict[int, str] = {1: "USD", 2: "GBP", 3: "CAD", 4: "EUR"}
+    # The JAGGAER business unit of every document; None: the name of the transaction's subsidiary.
+    business_unit: str | None = Field(default=None, min_length=1)
+    # The transactionline column holding an order line's expense account [unverified]: checked by `ping netsuite`.
+    order_line_account_column: str = Field(default="expenseaccount", pattern=r"^[a-z_][a-z0-9_]*$")
+    # What deletedrecord.type says for each record the connector reads [unverified]: checked by `ping netsuite`.
+    deleted_record_types: dict[DeletedKind, str] = {
+        "vendor": "vendor",
+        "purchaseorder": "purchaseorder",
+        "vendorbill": "vendorbill",
+    }
     timeout_seconds: float = Field(default=120.0, gt=0)
     retry: RetryPolicy = RetryPolicy()
 
@@ -88,6 +102,14 @@ class NetSuiteConnection(BaseModel):
                 "or an ES algorithm"
             )
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("currency_codes")
+    @classmethod
+    def _iso_codes(cls, value: dict[int, str]) -> dict[int, str]:
+        bad = [code for code in value.values() if not (len(code) == 3 and code.isascii() and code.isupper())]
+        if bad:
+            raise ValueError(f"currency_codes maps ids to ISO 4217 codes such as USD, not {bad}")
+        return value
 
     @field_validator("account_timezone")
     @classmethod

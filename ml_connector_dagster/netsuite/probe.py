@@ -10,6 +10,7 @@ from typing import Any
 from ml_connector_dagster.http.errors import AuthenticationError, CheckFailed, RequestRejected
 from ml_connector_dagster.http.paging import Page
 from ml_connector_dagster.netsuite.connection import SYSTEM, NetSuiteConnection
+from ml_connector_dagster.netsuite.suiteql import quote
 
 QueryPage = Callable[[str, int], Page[dict[str, Any]]]
 # Each table the connector reads, and a column it always has (deletedrecord has no id).
@@ -66,10 +67,41 @@ def ping(query_page: QueryPage, connection: NetSuiteConnection) -> list[str]:
         f"account_timezone {connection.account_timezone}: SuiteQL datetimes are read as this zone's local time; "
         "it must match the account's time zone preference or windows shift by the difference"
     )
+    if not missing["needed"]:
+        lines.extend(_unverified_settings(query_page, connection))
     if missing["needed"]:
         raise CheckFailed(
             SYSTEM,
             f"tables the connector reads are not found: {', '.join(missing['needed'])}; give the integration's "
             "role permission to see them (and SuiteAnalytics Workbook)",
         )
+    return lines
+
+
+def _unverified_settings(query_page: QueryPage, connection: NetSuiteConnection) -> list[str]:
+    """What the reference could not confirm, checked against this account: the order-line account column, the
+    currencies transactions use, and how deletedrecord names deleted records."""
+    column = connection.order_line_account_column
+    try:
+        query_page(f"SELECT {column} FROM transactionline", 1)
+    except RequestRejected as rejected:
+        raise CheckFailed(
+            SYSTEM,
+            f"transactionline has no column {column!r} ({rejected}): set order_line_account_column to the column "
+            "holding a line's expense account",
+        ) from None
+    lines = [f"order_line_account_column {column}: present on transactionline"]
+    known = ", ".join(str(currency) for currency in sorted(connection.currency_codes))
+    uncovered = query_page(f"SELECT currency FROM transaction WHERE currency NOT IN ({known})", 1).items
+    if uncovered:
+        lines.append(
+            f"currency_codes: transactions use currency id {uncovered[0].get('currency')}, which has no ISO code: "
+            "add it, or those transactions are quarantined"
+        )
+    else:
+        lines.append(f"currency_codes: every transaction's currency is one of ids {known}")
+    for kind, type_name in connection.deleted_record_types.items():
+        found = query_page(f"SELECT recordid FROM deletedrecord WHERE type = {quote(type_name)}", 1).items
+        seen = "deletions seen" if found else "no deletion seen yet: if deleted records show another type, set it"
+        lines.append(f"deleted_record_types {kind}={type_name!r}: {seen}")
     return lines

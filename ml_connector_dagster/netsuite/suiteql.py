@@ -27,6 +27,7 @@ KEY = "id"
 # The TO_CHAR of CHANGED every windowed read selects; rows come back with this replaced by the UTC instant.
 CHANGED_AT = "lastmodified"
 STAMP_MODEL = "YYYY-MM-DD HH24:MI:SS"
+DAY_MODEL = "YYYY-MM-DD"
 _STAMP = "%Y-%m-%d %H:%M:%S"
 _SECOND = timedelta(seconds=1)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,6 +56,28 @@ def id_list(ids: Iterable[int | str]) -> str:
     if bad or not texts:
         raise ValueError(f"an IN list takes non-negative integer ids only, not {bad[:3] or 'nothing'}")
     return ", ".join(texts)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date column selected as `YYYY-MM-DD`: without TO_CHAR it comes in the user's preferred format."""
+
+    name: str
+
+    @property
+    def text(self) -> str:
+        return f"TO_CHAR({identifier(self.name)}, {quote(DAY_MODEL)}) AS {identifier(self.name)}"
+
+
+Column = str | Day
+
+
+def column_text(column: Column) -> str:
+    return column.text if isinstance(column, Day) else identifier(column)
+
+
+def column_name(column: Column) -> str:
+    return column.name if isinstance(column, Day) else column
 
 
 def select(table: str, columns: Iterable[str], where: str | None, order: str) -> str:

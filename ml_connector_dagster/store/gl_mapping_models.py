@@ -1,10 +1,29 @@
-"""GL mapping rows, the fallback rule and their history, as the rest of the connector sees them."""
+"""GL mapping rows, the fallback rule and their history, as the rest of the connector sees them.
+
+Each ERP has its own rows and rule: its charge accounts are shaped differently (Fusion's combination of
+segments, NetSuite's subsidiary.department.class.location.account), so one rule cannot serve both.
+"""
 
 from typing import Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
 from ml_connector_dagster.store.models import MappingAction, _Row
+
+# The source systems whose charge accounts are mapped: the `source` of the flows that post transactions.
+ERPS: tuple[str, ...] = ("fusion", "netsuite")
+
+
+class UnknownERPError(ValueError):
+    def __init__(self, erp: str) -> None:
+        super().__init__(f"GL mappings: unknown ERP {erp!r}; expected one of {', '.join(ERPS)}")
+        self.erp = erp
+
+
+def check_erp(erp: str) -> None:
+    """Raises UnknownERPError when the connector maps no charge accounts for `erp`."""
+    if erp not in ERPS:
+        raise UnknownERPError(erp)
 
 
 class MappingRow(_Row):
@@ -44,6 +63,7 @@ class MappingRule(_Row):
 
 class MappingChange(_Row):
     id: int
+    erp: str = Field(description="whose rows or rule changed")
     changed_at: AwareDatetime
     changed_by: str
     action: MappingAction

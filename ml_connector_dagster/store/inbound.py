@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 
 from ml_connector_dagster.store.database import upsert_insert, write_transaction
 from ml_connector_dagster.store.models import _Row
@@ -72,11 +72,19 @@ class InboundQueue:
             row = connection.execute(statement.limit(1)).first()
         return InboundRow.model_validate(row, from_attributes=True) if row is not None else None
 
-    def take(self, limit: int, retake_after: timedelta | None = None) -> list[InboundRow]:
+    def take(
+        self,
+        limit: int,
+        retake_after: timedelta | None = None,
+        *,
+        prefix: str | None = None,
+        excluding_prefix: str | None = None,
+    ) -> list[InboundRow]:
         """Mark up to `limit` queued documents taken, oldest first, and return them.
 
         With `retake_after`, documents taken longer ago than that and never marked done (the run that took
-        them died) are taken again.
+        them died) are taken again. `prefix` takes only documents whose type starts with it, `excluding_prefix`
+        only those whose type does not: each system's sensor takes its own ("netsuite:vendorbill").
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
@@ -86,6 +94,10 @@ class InboundQueue:
         if retake_after is not None:
             stale = and_(table.c.status == InboundStatus.TAKEN.value, table.c.taken_at < now - retake_after)
             available = or_(available, stale)
+        if prefix is not None:
+            available = and_(available, _starts_with(prefix))
+        if excluding_prefix is not None:
+            available = and_(available, ~_starts_with(excluding_prefix))
         with write_transaction(self._engine) as connection:
             # SKIP LOCKED lets two takers on PostgreSQL share the queue; SQLite's write lock already serialises them.
             chosen = select(table.c.id).where(available).order_by(table.c.id).limit(limit)
@@ -122,3 +134,8 @@ class InboundQueue:
             statement = statement.where(inbound_documents.c.status == status.value)
         with self._engine.connect() as connection:
             return [InboundRow.model_validate(row, from_attributes=True) for row in connection.execute(statement)]
+
+
+def _starts_with(prefix: str) -> ColumnElement[bool]:
+    # Not LIKE: SQLite's is case-insensitive, and `_`/`%` in a prefix would need escaping.
+    return func.substr(inbound_documents.c.document_type, 1, len(prefix)) == prefix

@@ -175,37 +175,41 @@ pending_waits = Table(
     Index("ix_pending_waits_token", "token"),
 )
 
+# GL mappings are per ERP: each has its own rows, rule and history. Stores from before NetSuite held Fusion's only.
+_ERP = "fusion"
+
 gl_mapping_rows = Table(
     "gl_mapping_rows",
     metadata,
     Column("id", Integer, autoincrement=True),
+    Column("erp", String, nullable=False, server_default=_ERP),
     Column("combination", String),
     Column("code_combination_id", BigInteger),
     Column("cost_center", String, nullable=False),
     Column("gl_account", String, nullable=False),
     Column("note", Text),
     PrimaryKeyConstraint("id", name="pk_gl_mapping_rows"),
-    UniqueConstraint("combination", name="uq_gl_mapping_rows_combination"),
-    UniqueConstraint("code_combination_id", name="uq_gl_mapping_rows_code_combination_id"),
+    UniqueConstraint("erp", "combination", name="uq_gl_mapping_rows_erp_combination"),
+    UniqueConstraint("erp", "code_combination_id", name="uq_gl_mapping_rows_erp_code_combination_id"),
     CheckConstraint("(combination IS NULL) <> (code_combination_id IS NULL)", name="ck_gl_mapping_rows_one_key"),
 )
 
 gl_mapping_rule = Table(
     "gl_mapping_rule",
     metadata,
-    # At most one rule: the table holds the single row id 1 or nothing.
-    Column("id", Integer, autoincrement=False),
+    # At most one rule per ERP.
+    Column("erp", String, nullable=False, server_default=_ERP),
     Column("delimiter", String, nullable=False),
     Column("cost_center_segment", Integer, nullable=False),
     Column("gl_account", String, nullable=False),
-    PrimaryKeyConstraint("id", name="pk_gl_mapping_rule"),
-    CheckConstraint("id = 1", name="ck_gl_mapping_rule_single"),
+    PrimaryKeyConstraint("erp", name="pk_gl_mapping_rule"),
 )
 
 gl_mapping_changes = Table(
     "gl_mapping_changes",
     metadata,
     Column("id", _BIG_ID, autoincrement=True),
+    Column("erp", String, nullable=False, server_default=_ERP),
     Column("changed_at", UTCDateTime, nullable=False),
     Column("changed_by", String, nullable=False),
     Column("action", String(16), nullable=False),

@@ -12,7 +12,7 @@ from enum import StrEnum
 from ml_connector_dagster.records import ChargeAccount, MappedAccount
 from ml_connector_dagster.store import MappingRow, MappingRule, Store
 
-# The ledger entities whose active values documents may reference in JAGGAER.
+# Fusion's ledger entities whose active values documents may reference in JAGGAER; another ERP's flows name theirs.
 COST_CENTERS = "cost_centers"
 GL_ACCOUNTS = "gl_accounts"
 
@@ -47,13 +47,22 @@ class AccountResolver:
         self._placed: dict[ChargeAccount, AccountOutcome] = {}
 
     @classmethod
-    def load(cls, store: Store, source_system: str, target_system: str) -> "AccountResolver":
+    def load(
+        cls,
+        store: Store,
+        source_system: str,
+        target_system: str,
+        cost_center_entity: str = COST_CENTERS,
+        gl_entity: str = GL_ACCOUNTS,
+    ) -> "AccountResolver":
+        """The source ERP's rows and rule, checked against the values its ledger entities hold as active in the
+        target."""
         ledger = store.ledger
         return cls(
-            store.gl_mappings.rows(),
-            store.gl_mappings.rule(),
-            ledger.natural_keys_with_state(source_system, target_system, COST_CENTERS, "active"),
-            ledger.natural_keys_with_state(source_system, target_system, GL_ACCOUNTS, "active"),
+            store.gl_mappings.rows(erp=source_system),
+            store.gl_mappings.rule(erp=source_system),
+            ledger.natural_keys_with_state(source_system, target_system, cost_center_entity, "active"),
+            ledger.natural_keys_with_state(source_system, target_system, gl_entity, "active"),
         )
 
     def resolve(self, account: ChargeAccount) -> AccountOutcome:

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 
 from ml_connector_dagster.records import ChargeAccount, MappedAccount
 from ml_connector_dagster.store import Store
-from ml_connector_dagster.sync.accounts import AccountOutcome, AccountResolver
+from ml_connector_dagster.sync.accounts import COST_CENTERS, GL_ACCOUNTS, AccountOutcome, AccountResolver
 
 R = TypeVar("R", bound=BaseModel)
+# Fusion's suppliers flow; another ERP's flows name their own in `Needs`.
 SUPPLIERS = "suppliers"
 
 
@@ -29,12 +30,16 @@ class SupplierRef:
 
 @dataclass(frozen=True)
 class Needs(Generic[R]):
-    """Declared per flow: how to read a record's supplier and charge accounts, and how to fill in what the
-    target knows them by."""
+    """Declared per flow: how to read a record's supplier and charge accounts, how to fill in what the
+    target knows them by, and which of the source's ledger entities say what the target holds (the suppliers
+    written there, the cost centers and GL values active there)."""
 
     supplier: Callable[[R], SupplierRef] | None
     accounts: Callable[[R], Sequence[ChargeAccount]] | None
     apply: Callable[[R, Mapping[ChargeAccount, MappedAccount], str], R]
+    supplier_entity: str = SUPPLIERS
+    cost_center_entity: str = COST_CENTERS
+    gl_entity: str = GL_ACCOUNTS
 
 
 @dataclass(frozen=True)
@@ -62,19 +67,24 @@ class SupplierDirectory:
 
     @classmethod
     def load(
-        cls, store: Store, source_system: str, target_system: str, refs: Sequence[SupplierRef]
+        cls,
+        store: Store,
+        source_system: str,
+        target_system: str,
+        refs: Sequence[SupplierRef],
+        entity: str = SUPPLIERS,
     ) -> "SupplierDirectory":
         ids = [ref.value for ref in refs if ref.by == "id"]
         numbers = [ref.value for ref in refs if ref.by == "number"]
         ledger = store.ledger
         by_id = {
             key: entry.natural_key
-            for key, entry in ledger.get_many(source_system, target_system, SUPPLIERS, ids).items()
+            for key, entry in ledger.get_many(source_system, target_system, entity, ids).items()
             if entry.target_id is not None and entry.natural_key is not None
         }
         by_number = {
             number
-            for number, entry in ledger.by_natural_keys(source_system, target_system, SUPPLIERS, numbers).items()
+            for number, entry in ledger.by_natural_keys(source_system, target_system, entity, numbers).items()
             if entry.target_id is not None
         }
         return cls(by_id, by_number)
@@ -103,14 +113,25 @@ class DependencyCheck(Generic[R]):
         """Re-reads the mapping and the values active at the target: once per batch, so a mapping imported
         while a long window posts is used from the next batch on."""
         if self.needs.accounts is not None:
-            self._accounts = AccountResolver.load(self.store, self.source_system, self.target_system)
+            self._accounts = AccountResolver.load(
+                self.store,
+                self.source_system,
+                self.target_system,
+                cost_center_entity=self.needs.cost_center_entity,
+                gl_entity=self.needs.gl_entity,
+            )
 
     def decide(self, records: Sequence[R]) -> list[Ready | Waiting]:
         self.refresh()
         supplier_of = self.needs.supplier
         refs = [supplier_of(record) for record in records] if supplier_of else []
-        directory = SupplierDirectory.load(self.store, self.source_system, self.target_system, refs)
+        directory = self._suppliers(refs)
         return [self._decide(record, directory, refs[i] if refs else None) for i, record in enumerate(records)]
+
+    def _suppliers(self, refs: Sequence[SupplierRef]) -> SupplierDirectory:
+        return SupplierDirectory.load(
+            self.store, self.source_system, self.target_system, refs, entity=self.needs.supplier_entity
+        )
 
     def _decide(self, record: R, directory: SupplierDirectory, ref: SupplierRef | None) -> Ready | Waiting:
         reasons: list[str] = []
@@ -152,5 +173,5 @@ class DependencyCheck(Generic[R]):
         if supplier_of is None:
             return []
         refs = [supplier_of(record) for record in records]
-        directory = SupplierDirectory.load(self.store, self.source_system, self.target_system, refs)
+        directory = self._suppliers(refs)
         return [ref for ref in refs if directory.number_in_target(ref) is None]

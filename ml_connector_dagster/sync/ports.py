@@ -7,6 +7,17 @@ from typing import Any, NamedTuple, Protocol
 from pydantic import BaseModel
 
 
+class Deletion(NamedTuple):
+    """A record the source deleted at `at`, as a feed yields it among the raw records of its window.
+
+    The source no longer holds the record, so the engine stages the last version it read, marked deleted by
+    the feed's `tombstone` (a supplier deactivated, a document cancelled) under the deletion time as its
+    version: the post then applies it like any change, never over a newer version."""
+
+    source_key: str
+    at: datetime
+
+
 class SourceFeed(Protocol):
     system: str
     entity: str
@@ -14,8 +25,9 @@ class SourceFeed(Protocol):
     # record with the window's end as its version (see sync/pull.py).
     snapshot: bool
 
-    def changed(self, lo: datetime, hi: datetime) -> Iterator[dict[str, Any]]:
-        """Raw records whose source version lies in [lo, hi), oldest first; every record for a snapshot feed."""
+    def changed(self, lo: datetime, hi: datetime) -> Iterator[dict[str, Any] | Deletion]:
+        """Raw records whose source version lies in [lo, hi), oldest first; every record for a snapshot feed.
+        A feed that reads deletions yields them too, and then implements `DeletingFeed.tombstone`."""
         ...
 
     def convert(self, raw: dict[str, Any]) -> tuple[BaseModel, list[str]]:
@@ -28,6 +40,12 @@ class SourceFeed(Protocol):
     def natural_key(self, record: BaseModel) -> str: ...
 
     def version(self, record: BaseModel) -> datetime: ...
+
+
+class DeletingFeed(SourceFeed, Protocol):
+    def tombstone(self, payload: str, deletion: Deletion) -> BaseModel:
+        """The record staged last (its JSON payload) as the source's deletion leaves it at the target."""
+        ...
 
 
 class TargetSink(Protocol):

@@ -3,7 +3,9 @@
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
+
+from pydantic import BaseModel
 
 from ml_connector_dagster.records import InvalidRecord, payload_hash
 from ml_connector_dagster.store import (
@@ -14,7 +16,7 @@ from ml_connector_dagster.store import (
     StagedRecord,
     Store,
 )
-from ml_connector_dagster.sync.ports import SourceFeed
+from ml_connector_dagster.sync.ports import DeletingFeed, Deletion, SourceFeed
 from ml_connector_dagster.sync.report import FlowReport
 
 BATCH_SIZE = 500
@@ -45,7 +47,10 @@ class Pull:
         try:
             for raw in self.feed.changed(lo, hi):
                 report.counts.pulled += 1
-                self._take(raw, batch, report)
+                if isinstance(raw, Deletion):
+                    batch.deletions.append(raw)
+                else:
+                    self._take(raw, batch, report)
                 if len(batch) >= BATCH_SIZE:
                     self._flush(batch, report)
                     batch = _Batch()
@@ -89,12 +94,11 @@ class Pull:
             report.add_preview(bad.record_key, "", "", "quarantined", bad.reason)
             return
         report.count_missing(missing)
-        key, natural, version, digest = (
-            feed.record_key(raw),
-            feed.natural_key(record),
-            self._snapshot_version or feed.version(record),
-            payload_hash(record),
-        )
+        self._stage(feed.record_key(raw), record, self._snapshot_version or feed.version(record), batch, report)
+
+    def _stage(self, key: str, record: BaseModel, version: datetime, batch: "_Batch", report: FlowReport) -> None:
+        feed = self.feed
+        natural, digest = feed.natural_key(record), payload_hash(record)
         batch.staged.append(
             StagedRecord(
                 source_system=feed.system,
@@ -110,8 +114,29 @@ class Pull:
         batch.seen.append(SeenVersion(source_key=key, natural_key=natural, version=version, payload_hash=digest))
         report.add_preview(key, natural, version.isoformat(), "staged")
 
+    def _tombstones(self, batch: "_Batch", report: FlowReport) -> None:
+        """Stages each deleted record's last version as deleted; a record deleted before the connector ever
+        read it has nothing to undo at the target, and is audited as skipped."""
+        feed = cast(DeletingFeed, self.feed)
+        last = self.store.staging.latest(feed.system, feed.entity, [d.source_key for d in batch.deletions])
+        unknown: list[AuditEntry] = []
+        for deletion in batch.deletions:
+            staged = last.get(deletion.source_key)
+            if staged is None:
+                reason = f"deleted in {feed.system} before the connector read it: nothing to undo"
+                unknown.append(self._audit(deletion.source_key, deletion.at, AuditStatus.SKIPPED, reason))
+                report.counts.skipped += 1
+                report.add_preview(deletion.source_key, "", deletion.at.isoformat(), "skipped", reason)
+            elif staged.version < deletion.at:
+                self._stage(deletion.source_key, feed.tombstone(staged.payload, deletion), deletion.at, batch, report)
+        if unknown:
+            self.store.audit.record(unknown)
+        batch.deletions.clear()
+
     def _flush(self, batch: "_Batch", report: FlowReport) -> None:
         feed, store = self.feed, self.store
+        if batch.deletions:
+            self._tombstones(batch, report)
         if batch.staged:
             report.counts.staged += store.staging.stage(batch.staged, replace_changed=feed.snapshot)
             store.ledger.record_seen(feed.system, self.target_system, feed.entity, batch.seen)
@@ -120,19 +145,22 @@ class Pull:
             store.quarantine.put(batch.quarantined)
             store.audit.record(
                 [
-                    AuditEntry(
-                        run_id=self.run_id,
-                        system=feed.system,
-                        entity=feed.entity,
-                        record_key=q.record_key,
-                        source_version=q.source_version,
-                        payload_hash=None,
-                        status=AuditStatus.QUARANTINED,
-                        reason=q.reason,
-                    )
+                    self._audit(q.record_key, q.source_version, AuditStatus.QUARANTINED, q.reason)
                     for q in batch.quarantined
                 ]
             )
+
+    def _audit(self, key: str, version: datetime | None, status: AuditStatus, reason: str) -> AuditEntry:
+        return AuditEntry(
+            run_id=self.run_id,
+            system=self.feed.system,
+            entity=self.feed.entity,
+            record_key=key,
+            source_version=version,
+            payload_hash=None,
+            status=status,
+            reason=reason,
+        )
 
 
 class _Batch:
@@ -140,6 +168,7 @@ class _Batch:
         self.staged: list[StagedRecord] = []
         self.seen: list[SeenVersion] = []
         self.quarantined: list[QuarantineEntry] = []
+        self.deletions: list[Deletion] = []
 
     def __len__(self) -> int:
-        return len(self.staged) + len(self.quarantined)
+        return len(self.staged) + len(self.quarantined) + len(self.deletions)

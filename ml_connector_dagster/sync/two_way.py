@@ -10,6 +10,9 @@ A write is recorded as the new A as soon as it is made, so reading it back on th
 that is the echo suppression. A side that cannot be written (`writable` False) never wins a conflict and its
 own changes are overwritten from the other side. A key held by one side only is created on the other when
 that side can; a record the other side refuses is audited as failed and judged again next cycle.
+
+JAGGAER can also hold records another ERP's one-way flow put there (a NetSuite vendor beside Fusion's suppliers):
+they are that ERP's, so a key only JAGGAER holds among `others` is left out of the cycle, never created in Fusion.
 """
 
 from dataclasses import dataclass, field
@@ -73,6 +76,7 @@ class TwoWayCycle:
         jaggaer: ReferenceSide,
         policy: Policy,
         run_id: str,
+        others: frozenset[str] = frozenset(),
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"two-way policy for {entity} must be one of {', '.join(POLICIES)}, not {policy!r}")
@@ -82,10 +86,13 @@ class TwoWayCycle:
         self.jaggaer = jaggaer
         self.policy = policy
         self.run_id = run_id
+        self.others = others
 
     def run(self) -> TwoWayReport:
         report = TwoWayReport(self.entity)
-        held = {self.fusion.system: self.fusion.read_all(), self.jaggaer.system: self.jaggaer.read_all()}
+        in_fusion = self.fusion.read_all()
+        in_jaggaer = without_others(self.jaggaer.read_all(), in_fusion, self.others)
+        held = {self.fusion.system: in_fusion, self.jaggaer.system: in_jaggaer}
         agreed = self.store.two_way.agreed(self.entity)
         writes: list[_Write] = []
         caught_up: list[Agreed] = []
@@ -191,6 +198,13 @@ class TwoWayCycle:
             status=status,
             reason=reason,
         )
+
+
+def without_others(
+    jaggaer: dict[str, SideRecord], fusion: dict[str, SideRecord], others: frozenset[str]
+) -> dict[str, SideRecord]:
+    """JAGGAER's records less those another ERP's flow holds there that Fusion does not hold too."""
+    return {key: record for key, record in jaggaer.items() if key not in others or key in fusion}
 
 
 def _agreed(key: str, view: BaseModel) -> Agreed:

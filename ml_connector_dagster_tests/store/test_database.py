@@ -29,7 +29,7 @@ STORE_TABLES = {
     "watermarks",
     "inbound_documents",
 }
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _revisions(engine: Engine) -> list[str]:

@@ -76,6 +76,18 @@ def test_take_hands_each_document_out_once_oldest_first_and_done_finishes_it(sto
         store.inbound.take(0)
 
 
+def test_take_filters_by_document_type_prefix_so_each_sensor_takes_its_own(store: Store) -> None:
+    store.inbound.enqueue(_document("m1"))
+    # `_` and `%` are literal here, and case counts: neither LIKE pattern nor SQLite's case folding applies.
+    for message_id, document_type in (("n1", "netsuite:vendorbill"), ("n2", "NETSUITE:vendor"), ("n3", "net_uite:x")):
+        document = _document(message_id, number=message_id).model_copy(update={"document_type": document_type})
+        store.inbound.enqueue(document)
+
+    assert [row.message_id for row in store.inbound.take(10, prefix="netsuite:")] == ["n1"]
+    assert [row.message_id for row in store.inbound.take(10, excluding_prefix="net_uite:")] == ["m1", "n2"]
+    assert [row.message_id for row in store.inbound.take(10)] == ["n3"]
+
+
 def test_documents_a_dead_run_took_are_taken_again_after_the_delay(store: Store, engine: Engine) -> None:
     store.inbound.enqueue(_document("m1"))
     store.inbound.enqueue(_document("m2", number="INV-2"))

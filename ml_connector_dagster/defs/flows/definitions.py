@@ -6,6 +6,7 @@ from ml_connector_dagster.defs.flows.assets import post_asset, pull_asset
 from ml_connector_dagster.defs.flows.checks import flow_checks
 from ml_connector_dagster.defs.flows.exports import document_exports_sensor
 from ml_connector_dagster.defs.flows.jobs import all_flows_job, direction_job, flow_job, hourly_schedule
+from ml_connector_dagster.defs.flows.netsuite_push import netsuite_pushes_sensor
 from ml_connector_dagster.defs.flows.replay import replay_job
 from ml_connector_dagster.defs.flows.sensors import flow_sensor
 from ml_connector_dagster.flows import Direction, Flow
@@ -21,6 +22,7 @@ def flow_definitions(
     by_direction = [direction_job(direction) for direction in directions]
     sensors = [flow_sensor(flow, jobs[flow.entity]) for flow in flows if not flow.snapshot]
     sensors.append(document_exports_sensor(jobs))
+    sensors.append(netsuite_pushes_sensor(jobs))
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -32,6 +32,15 @@ def target_sink(context: dg.AssetExecutionContext, flow: Flow, store: Store) -> 
         yield flow.sink(client)
 
 
+def has_profiles(context: dg.OpExecutionContext, flow: Flow) -> bool:
+    """Whether both systems of the flow have the credential profile their resources name stored."""
+    with context.resources.store.open() as store:
+        return all(
+            store.vault.get(system, getattr(context.resources, system).profile) is not None
+            for system in (flow.source, flow.target)
+        )
+
+
 def dependency_check(flow: Flow, store: Store) -> DependencyCheck | None:
     if flow.needs is None:
         return None

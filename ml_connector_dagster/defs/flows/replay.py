@@ -7,7 +7,14 @@ from pydantic import Field
 
 from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.flows.assets import post_key
-from ml_connector_dagster.defs.flows.engine import new_post, new_pull, opened_store, source_feed, target_sink
+from ml_connector_dagster.defs.flows.engine import (
+    has_profiles,
+    new_post,
+    new_pull,
+    opened_store,
+    source_feed,
+    target_sink,
+)
 from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.sync.replay import Replay, ReplaySelection
@@ -47,12 +54,14 @@ class ReplayConfig(dg.Config):
         return chosen
 
 
-@dg.op(required_resource_keys={"store", "fusion", "jaggaer"})
+@dg.op(required_resource_keys={"store", "fusion", "jaggaer", "netsuite"})
 def replay_records(context: dg.OpExecutionContext, config: ReplayConfig) -> None:
     """Replays each chosen flow in posting order; counts are logged as observations of its post asset."""
     settings = ConnectorSettings()
     selection = config.selection()
     for flow in config.flows():
+        if config.entity == "all" and not has_profiles(context, flow):
+            continue  # a deployment serving one ERP: the other ERP's flows have nothing to replay
         with (
             as_dagster_failure(),
             opened_store(context) as store,

@@ -9,8 +9,10 @@ from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.flows.assets import OWNERS
 from ml_connector_dagster.defs.flows.engine import opened_store
 from ml_connector_dagster.defs.runs.pools import pool_of
+from ml_connector_dagster.flows import flow_named
 from ml_connector_dagster.flows.two_way import TwoWayEntity
 from ml_connector_dagster.settings import ConnectorSettings
+from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.two_way import TwoWayCycle
 
 TWO_WAY_JOB = "two_way_sync"
@@ -45,8 +47,9 @@ def two_way_asset(entity: TwoWayEntity) -> dg.AssetsDefinition:
             context.resources.fusion.client(store) as fusion,
             context.resources.jaggaer.client(store) as jaggaer,
         ):
+            others = held_for_others(store, entity)
             cycle = TwoWayCycle(
-                store, entity.entity, entity.fusion(fusion), entity.jaggaer(jaggaer), policy, context.run_id
+                store, entity.entity, entity.fusion(fusion), entity.jaggaer(jaggaer), policy, context.run_id, others
             )
             report = cycle.run()
         counts = report.counts
@@ -61,6 +64,16 @@ def two_way_asset(entity: TwoWayEntity) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return _cycle
+
+
+def held_for_others(store: Store, entity: TwoWayEntity) -> frozenset[str]:
+    """The keys of the records other ERPs' one-way flows wrote to JAGGAER (their ledgers say so)."""
+    return frozenset(
+        key
+        for flow in entity.others
+        for state in ("active", "inactive")
+        for key in store.ledger.natural_keys_with_state(flow_named(flow).source, "jaggaer", flow, state)
+    )
 
 
 def two_way_definitions(entities: tuple[TwoWayEntity, ...]) -> dg.Definitions:

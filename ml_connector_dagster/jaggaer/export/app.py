@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ml_connector_dagster.http.receiving import read_limited
 from ml_connector_dagster.jaggaer.export.parsing import Delivery, DeliveryRefused, inbound_document, parse_delivery
 from ml_connector_dagster.jaggaer.export.response import export_response
 from ml_connector_dagster.jaggaer.export.settings import ExportCredentials, ReceiverSettings
@@ -49,7 +50,8 @@ class DocumentExportReceiver:
 
     async def _receive(self, request: Request) -> Response:
         try:
-            body = await _read_limited(request, self.settings.max_body_bytes)
+            limit = self.settings.max_body_bytes
+            body = await read_limited(request, limit, DeliveryRefused(413, f"document larger than {limit} bytes"))
         except DeliveryRefused as refused:
             return await run_in_threadpool(self._refuse, refused)
         return await run_in_threadpool(self._handle, body)
@@ -137,20 +139,6 @@ class DocumentExportReceiver:
             reason=reason,
         )
         self._store.audit.record([entry])
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be too large: before reading, when it says so."""
-    too_large = DeliveryRefused(413, f"document larger than {limit} bytes")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise too_large
-    return bytes(received)
 
 
 def _same(given: str, expected: str) -> bool:

@@ -56,8 +56,9 @@ class JaggaerSimSettings(BaseModel):
     # [unverified] custom-field value paths are provisioned per tenant: this one is ours.
     custom_field_value_path: str = Field(default="/j1p/api/public/cf/v1/customfieldvalues", pattern=_PATH)
     custom_field_value_list_wrapper: str = Field(default="customFieldValueList.customFieldValue", pattern=_MEMBERS)
-    # The custom fields the tenant defines; values can only be added to these.
-    custom_fields: list[str] = ["Cost Center", "Account"]
+    # The custom fields the tenant defines; values can only be added to these. Class, Location and Subsidiary
+    # hold the GL dimensions a NetSuite customer adds besides cost center and account.
+    custom_fields: list[str] = ["Cost Center", "Account", "Class", "Location", "Subsidiary"]
     # Documents naming an unknown or inactive custom field value are rejected ("No custom field found …");
     # documents naming a supplier number with no company profile are rejected. Off accepts them.
     validate_custom_fields: bool = True

@@ -80,10 +80,17 @@ class NetSuiteSimulator:
         return seeding.seed_vendors(self._store, count, start, end, seed)
 
     def seed_purchase_orders(
-        self, count: int, start: datetime, end: datetime, lines: int = 3, seed: int = 7
+        self,
+        count: int,
+        start: datetime,
+        end: datetime,
+        lines: int = 3,
+        accounts: list[int] | None = None,
+        seed: int = 7,
     ) -> seeding.TransactionSeedSummary:
-        """`count` purchase orders of the seeded vendors, each with a mainline and `lines` item lines."""
-        return self._seed_transactions("purchaseorder", count, start, end, lines, None, seed)
+        """`count` purchase orders of the seeded vendors, each with a mainline and `lines` item lines whose
+        expense accounts are drawn from `accounts` (default: the active expense accounts)."""
+        return self._seed_transactions("purchaseorder", count, start, end, lines, accounts, seed)
 
     def seed_vendor_bills(
         self,
@@ -94,7 +101,7 @@ class NetSuiteSimulator:
         accounts: list[int] | None = None,
         seed: int = 7,
     ) -> seeding.TransactionSeedSummary:
-        """`count` vendor bills, each with a mainline, `lines` expense lines on `accounts` (default: the
+        """`count` vendor bills, each with a mainline, `lines` expense lines on `accounts` (default: the active
         expense accounts of the chart) and their accounting lines (one per line, one against Payables)."""
         return self._seed_transactions("vendorbill", count, start, end, lines, accounts, seed)
 

@@ -70,7 +70,7 @@ def control_routes(simulator: "NetSuiteSimulator") -> list[Route]:
 
     def seed_orders(request: Request, raw: bytes) -> Any:
         body = PurchaseOrderSeedRequest.model_validate_json(raw)
-        return simulator.seed_purchase_orders(body.count, body.start, body.end, body.lines, body.seed)
+        return simulator.seed_purchase_orders(body.count, body.start, body.end, body.lines, seed=body.seed)
 
     def seed_bills(request: Request, raw: bytes) -> Any:
         body = VendorBillSeedRequest.model_validate_json(raw)

@@ -78,6 +78,8 @@ TRANSACTION_LINE = TableSchema(
         ("class", "int"),
         ("location", "int"),
         ("subsidiary", "int"),
+        # The line's expense account (item lines of orders, expense lines of bills); NULL on the mainline.
+        ("expenseaccount", "int"),
         ("linelastmodifieddate", "datetime"),
     ),
     "linelastmodifieddate",
