@@ -279,7 +279,10 @@ def test_first_change(account: Account) -> None:
 
 def test_ping_lists_missing_tables_and_the_zone(account: Account) -> None:
     account.settings(features_off=["classification"], one_world=False)
-    with account.client(account_timezone="America/New_York") as client:
+    # Without OneWorld, documents need the business unit from the profile.
+    with account.client() as client, pytest.raises(CheckFailed, match="set business_unit"):
+        client.ping()
+    with account.client(account_timezone="America/New_York", business_unit="Honeycomb") as client:
         lines = client.ping()
     assert "tables missing (feature off): classification, subsidiary" in "\n".join(lines)
     assert any("account_timezone America/New_York" in line for line in lines)

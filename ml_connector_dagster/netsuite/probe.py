@@ -69,6 +69,12 @@ def ping(query_page: QueryPage, connection: NetSuiteConnection) -> list[str]:
     )
     if not missing["needed"]:
         lines.extend(_unverified_settings(query_page, connection))
+    if "subsidiary" in missing["optional"] and connection.business_unit is None:
+        raise CheckFailed(
+            SYSTEM,
+            "the account has no subsidiary table (no OneWorld), so documents cannot take their business unit from "
+            "their subsidiary: set business_unit on the netsuite connection",
+        )
     if missing["needed"]:
         raise CheckFailed(
             SYSTEM,
