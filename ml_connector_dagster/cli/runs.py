@@ -13,6 +13,7 @@ from dagster._core.storage.tags import (
 )
 from pydantic import BaseModel
 
+from ml_connector_dagster.cli.progress import console_progress
 from ml_connector_dagster.cli.ranges import partition_range
 from ml_connector_dagster.cli.run_console import error_headline, run_console, step_failure_reason
 from ml_connector_dagster.connections import ConnectionNotConfigured, load_connection
@@ -117,13 +118,14 @@ def execute(
     recovered = fail_abandoned_runs(instance)
     ensure_pools(instance)
     job = defs.resolve_job_def(job_name).with_logger_defs({"console": run_console})
-    result = job.execute_in_process(
-        run_config={**run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        instance=instance,
-        tags={**tags, **RunOwner.current().tags()},
-        raise_on_error=False,
-        asset_selection=asset_selection,
-    )
+    with console_progress():
+        result = job.execute_in_process(
+            run_config={**run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            instance=instance,
+            tags={**tags, **RunOwner.current().tags()},
+            raise_on_error=False,
+            asset_selection=asset_selection,
+        )
     run = instance.get_run_by_id(result.run_id)
     interrupted = (
         run is not None and run.tags.get(RUN_FAILURE_REASON_TAG) == RunFailureReason.UNEXPECTED_TERMINATION.value

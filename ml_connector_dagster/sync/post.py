@@ -29,6 +29,7 @@ from ml_connector_dagster.store import (
     Store,
     Written,
 )
+from ml_connector_dagster.sync import progress
 from ml_connector_dagster.sync.dependencies import DependencyCheck, Waiting
 from ml_connector_dagster.sync.ports import TargetSink
 from ml_connector_dagster.sync.report import FlowReport
@@ -176,6 +177,9 @@ class Post:
             concurrent.futures.wait(futures, timeout=_INTERRUPT_GRACE_SECONDS)
             outcomes = [f.result() for f in futures if f.done() and not f.cancelled()]
             self._record(outcomes, decided, pending)
+            counts = self.report.counts
+            done = counts.posted + counts.skipped + counts.failed + counts.pending
+            progress.advanced(self.sink.system, self.entity, "post", done)
         refused = next((o.error for o in outcomes if isinstance(o.error, AuthenticationError)), None)
         if refused is not None:
             raise refused

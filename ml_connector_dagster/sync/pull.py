@@ -16,6 +16,7 @@ from ml_connector_dagster.store import (
     StagedRecord,
     Store,
 )
+from ml_connector_dagster.sync import progress
 from ml_connector_dagster.sync.ports import DeletingFeed, Deletion, SourceFeed
 from ml_connector_dagster.sync.report import FlowReport
 
@@ -135,6 +136,7 @@ class Pull:
 
     def _flush(self, batch: "_Batch", report: FlowReport) -> None:
         feed, store = self.feed, self.store
+        progress.advanced(feed.system, feed.entity, "pull", report.counts.pulled)
         if batch.deletions:
             self._tombstones(batch, report)
         if batch.staged:
