@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test dev bench lock install clean
+.PHONY: demo test dev bench soak lock install clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -35,6 +35,11 @@ dev: $(STAMP)
 # Run by hand, not in CI: throughput, requests per order and memory beside the alternatives (see benchmarks/).
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Run by hand, not in CI: a fault-injection soak of every flow, SIGKILLs included; about 20-30 minutes on 2 cores
+# (`.venv/bin/python benchmarks/soak.py --quick` for a short one). Ends with `soak syncs=… lost=0 duplicated=0 stale=0`.
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py
 
 # Regenerates the lock after a change to pyproject.toml (needs uv: `pip install uv`).
 lock:

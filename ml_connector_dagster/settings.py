@@ -41,6 +41,9 @@ class ConnectorSettings(BaseSettings):
     # a record since they last agreed: "fusion" (the system of record, the default), "jaggaer", or "newest"
     # (the later change). JSON, e.g. ML_CONNECTOR_TWO_WAY_POLICIES='{"suppliers": "newest"}'.
     two_way_policies: dict[str, Literal["fusion", "jaggaer", "newest"]] = {}
+    # Several ERP connections at once, named in one YAML file (flows/connections.py); unset: one connection,
+    # the `default` profiles.
+    connections_file: Path | None = None
 
     @property
     def store_url(self) -> str:

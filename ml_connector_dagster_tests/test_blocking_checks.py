@@ -10,6 +10,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetC
 from ml_connector_dagster.cli.runs import SyncRunResult, run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.defs.flows.assets import post_key
+from ml_connector_dagster.defs.health.freshness import FRESHNESS_CHECK
 from ml_connector_dagster.flows import direction_named, flow_named
 from ml_connector_dagster.fusion.simulator.reference import CHARGE_ACCOUNTS, UNMAPPED_COST_CENTER
 from ml_connector_dagster.store import Store
@@ -33,11 +34,13 @@ def _step(entity: str) -> str:
 
 
 def _evaluations(instance: dg.DagsterInstance, run_id: str) -> dict[tuple[str, str], AssetCheckEvaluation]:
+    """The blocking checks' evaluations (each post's freshness check runs in the same run, after it)."""
     found = {}
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.get_dagster_event().event_specific_data
         assert isinstance(evaluation, AssetCheckEvaluation)
-        found[(evaluation.asset_key.path[-1], evaluation.check_name)] = evaluation
+        if evaluation.check_name != FRESHNESS_CHECK:
+            found[(evaluation.asset_key.path[-1], evaluation.check_name)] = evaluation
     return found
 
 

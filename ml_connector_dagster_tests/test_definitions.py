@@ -19,6 +19,7 @@ NETSUITE_REFERENCE = [*NETSUITE_DIMENSIONS, "netsuite_accounts", "netsuite_vendo
 NETSUITE = [*NETSUITE_REFERENCE, "netsuite_purchase_orders", "netsuite_vendor_bills"]
 ENTITIES = OUTBOUND + INBOUND
 TWO_WAY = ["suppliers", "cost_centers", "gl_values"]
+RECONCILED = ["suppliers", "purchase_orders", "invoices", *INBOUND, *NETSUITE[-3:]]
 
 
 def test_wiring_snapshot() -> None:
@@ -27,6 +28,7 @@ def test_wiring_snapshot() -> None:
         [f"{system}/{entity}" for system in ("fusion", "jaggaer") for entity in ENTITIES]
         + [f"{system}/{entity}" for system in ("netsuite", "jaggaer") for entity in NETSUITE]
         + [f"two_way/{entity}" for entity in TWO_WAY]
+        + [f"reconciliation/{entity}" for entity in RECONCILED]
     )
     # NetSuite's bills post after every GL dimension and the vendors of the same run.
     assert graph.get(dg.AssetKey(["jaggaer", "netsuite_vendor_bills"])).parent_keys == {
@@ -61,7 +63,13 @@ def test_wiring_snapshot() -> None:
         for entity in ("netsuite_purchase_orders", "netsuite_vendor_bills")
         for name in ("gl_mapping", "suppliers_in_jaggaer")
     }
-    assert checks == blocking | netsuite_blocking | {(f"jaggaer/{entity}", "orders_known") for entity in INBOUND}
+    fresh = {
+        (f"{'fusion' if entity in INBOUND else 'jaggaer'}/{entity}", "synced_recently")
+        for entity in ENTITIES + NETSUITE
+    }
+    assert checks == (
+        blocking | netsuite_blocking | fresh | {(f"jaggaer/{entity}", "orders_known") for entity in INBOUND}
+    )
     for key in graph.asset_check_keys:
         spec = graph.get_check_spec(key)
         named = (key.asset_key.to_user_string(), key.name)
@@ -90,6 +98,9 @@ def test_wiring_snapshot() -> None:
         assert defs.resolve_sensor_def(f"{entity}_changes").job_name == f"{entity}_sync"
     sensors = {sensor.name for sensor in defs.sensors or ()}
     assert not {f"{entity}_changes" for entity in NETSUITE_REFERENCE[:-1]} & sensors, "read whole by the schedule"
+    for name in ("run_failure_alerts", "check_failure_alerts", "freshness_checks"):
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_schedule_def("reconciliation_daily").job_name == "reconciliation"
     pushes = defs.resolve_sensor_def("netsuite_pushes")
     assert sorted(target.job_name for target in pushes.targets) == sorted(f"{entity}_sync" for entity in windowed)
     assert pushes.default_status == dg.DefaultSensorStatus.RUNNING

@@ -183,8 +183,12 @@ def test_the_orders_known_check_warns_of_orders_never_read_from_fusion(
 
     assert result.success, result.failure
     assert result.by_entity["receipts"].line() == "pulled=3 posted=1 skipped=0 quarantined=0 failed=0 pending=2"
-    [entry] = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    evaluation = entry.get_dagster_event().asset_check_evaluation_data
+    entries = instance.all_logs(result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    [evaluation] = [
+        entry.get_dagster_event().asset_check_evaluation_data
+        for entry in entries
+        if entry.get_dagster_event().asset_check_evaluation_data.check_name == "orders_known"
+    ]
     assert (evaluation.check_name, evaluation.passed, evaluation.severity) == (
         "orders_known",
         False,

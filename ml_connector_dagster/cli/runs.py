@@ -25,6 +25,7 @@ from ml_connector_dagster.defs.runs.owner import RunOwner
 from ml_connector_dagster.defs.runs.pools import ensure_pools
 from ml_connector_dagster.defs.runs.recovery import AbandonedRun, fail_abandoned_runs
 from ml_connector_dagster.flows import FLOWS, Flow
+from ml_connector_dagster.flows.connections import system_of
 from ml_connector_dagster.fusion.connection import FusionConnection
 from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.netsuite.connection import SYSTEM as NETSUITE
@@ -62,23 +63,29 @@ _CONNECTIONS: dict[str, type[BaseModel]] = {
 
 
 def systems_of(flows: Iterable[Flow]) -> list[str]:
-    return sorted({system for flow in flows for system in (flow.source, flow.target)})
+    """The resources these flows reach their systems through (`fusion`, or a connection's `emea_fusion`)."""
+    return sorted({resource for flow in flows for resource in (flow.source_resource, flow.target_resource)})
 
 
-def check_profiles(store: Store, systems: Iterable[str]) -> None:
-    """The connection profiles the resources of these systems name are stored and valid, or
-    ConnectionNotConfigured."""
-    resources = defs.resources or {}
-    for system in systems:
-        load_connection(store, system, resources[system].profile, _CONNECTIONS[system])
+def _profile(resource: str) -> str:
+    return str((defs.resources or {})[resource].profile)
+
+
+def check_profiles(store: Store, resources: Iterable[str]) -> None:
+    """The connection profiles these resources name are stored and valid, or ConnectionNotConfigured."""
+    for resource in resources:
+        system = system_of(resource)
+        load_connection(store, system, _profile(resource), _CONNECTIONS[system])
 
 
 def configured_flows(store: Store, flows: tuple[Flow, ...] = FLOWS) -> tuple[Flow, ...]:
     """The flows whose systems all have a stored profile: a deployment serving one ERP runs that ERP's flows.
     ConnectionNotConfigured when there is none."""
-    resources = defs.resources or {}
-    stored = {system for system in _CONNECTIONS if store.vault.get(system, resources[system].profile) is not None}
-    chosen = tuple(flow for flow in flows if {flow.source, flow.target} <= stored)
+
+    def stored(resource: str) -> bool:
+        return store.vault.get(system_of(resource), _profile(resource)) is not None
+
+    chosen = tuple(flow for flow in flows if stored(flow.source_resource) and stored(flow.target_resource))
     if not chosen:
         raise ConnectionNotConfigured(
             "no flow has credentials for both its systems: run `ml-connector credentials set jaggaer` and "
@@ -222,7 +229,9 @@ def _blocking_check_failures(result: dg.ExecuteInProcessResult) -> str | None:
             continue
         asset = evaluation.asset_key.to_user_string()
         posts = [post_key(flow).to_user_string() for flow in FLOWS if pull_key(flow) == evaluation.asset_key]
-        held = posts[0] if posts else "its post"
+        if not posts:
+            continue  # the blocking checks guard pulls; a post's freshness check stops nothing
+        held = posts[0]
         advice = evaluation.description or "see the check's metadata in the Dagster UI"
         stopped.append(f"blocking check {asset} {evaluation.check_name} failed, so {held} was not posted: {advice}")
     return "; ".join(stopped) or None

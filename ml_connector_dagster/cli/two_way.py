@@ -3,10 +3,12 @@
 import click
 
 from ml_connector_dagster.cli.context import open_store
+from ml_connector_dagster.cli.errors import ConfigurationError
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
 from ml_connector_dagster.cli.runs import check_profiles
 from ml_connector_dagster.cli.two_way_runs import run_two_way
+from ml_connector_dagster.flows import CONNECTIONS
 
 
 @click.command("two-way")
@@ -17,6 +19,11 @@ def two_way(ctx: click.Context) -> None:
 
     Exits 0 when nothing failed, 3 when some records could not be written, 4 when the run failed."""
     with open_store() as store:
+        if CONNECTIONS is not None:
+            raise ConfigurationError(
+                "two-way cycles run for the one unnamed Fusion connection; with ML_CONNECTOR_CONNECTIONS_FILE set "
+                "there is none: unset it to run them"
+            )
         check_profiles(store, ("fusion", "jaggaer"))
     result = run_two_way(open_instance())
     click.echo(f"run {result.run_id}")

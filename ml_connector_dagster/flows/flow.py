@@ -1,13 +1,19 @@
 """What declaring an entity means: its source feed, target sink, record model, key, version and dependencies."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
 
+from ml_connector_dagster.flows.connections import SEPARATOR
 from ml_connector_dagster.sync.dependencies import Needs
 from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
+
+
+def _named(connection: str, entity: str) -> str:
+    return f"{connection}{SEPARATOR}{entity}"
+
 
 # How systems are named to people: descriptions, CLI help, the demo.
 SYSTEM_TITLES = {"fusion": "Oracle Fusion", "jaggaer": "JAGGAER", "netsuite": "Oracle NetSuite"}
@@ -39,6 +45,48 @@ class Flow:
     # The purchase order numbers a record names, for a flow back to the ERP: the `orders_known` check compares
     # them with the orders the connector has read from the ERP.
     orders_named: Callable[[Any], Sequence[str]] | None = None
+    # The connection this flow belongs to (flows/connections.py); None: the one unnamed connection.
+    connection: str | None = None
+
+    def for_connection(self, name: str) -> "Flow":
+        """This flow for one named connection: every entity it names, its own and those it depends on, prefixed
+        with the connection, so nothing it keeps in the store meets another connection's."""
+        needs = self.needs
+        if needs is not None:
+            needs = replace(
+                needs,
+                supplier_entity=_named(name, needs.supplier_entity),
+                cost_center_entity=_named(name, needs.cost_center_entity),
+                gl_entity=_named(name, needs.gl_entity),
+            )
+        return replace(
+            self,
+            entity=_named(name, self.entity),
+            after=tuple(_named(name, entity) for entity in self.after),
+            needs=needs,
+            connection=name,
+        )
+
+    @property
+    def base_entity(self) -> str:
+        """The entity without its connection: `purchase_orders` for `emea__purchase_orders`."""
+        return self.entity.removeprefix(f"{self.connection}{SEPARATOR}") if self.connection else self.entity
+
+    def sibling(self, entity: str) -> str:
+        """Another entity of the same connection, by its base name."""
+        return _named(self.connection, entity) if self.connection else entity
+
+    def resource(self, system: str) -> str:
+        """The Dagster resource holding this flow's connection to `system` (its credential profile)."""
+        return f"{self.connection}_{system}" if self.connection else system
+
+    @property
+    def source_resource(self) -> str:
+        return self.resource(self.source)
+
+    @property
+    def target_resource(self) -> str:
+        return self.resource(self.target)
 
     @property
     def direction(self) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ml_connector_dagster.fusion.resources import UNREADABLE_CHILDREN, ChildCollection, WindowedResource
 from ml_connector_dagster.records import InvalidRecord
+from ml_connector_dagster.records.errors import shortened
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -105,17 +106,19 @@ class RecordTree(Generic[Model]):
     def record_key(self, raw: Mapping[str, Any]) -> str:
         root = self.root
         key = self.attribute(root.resource, root.key)
-        value = raw.get(key) or (raw.get(self.attribute(root.resource, root.number)) if root.number else None)
-        return str(value or f"<no {key}>")
+        value = raw.get(key)
+        if _blank(value) and root.number:
+            value = raw.get(self.attribute(root.resource, root.number))
+        return f"<no {key}>" if _blank(value) else str(value)
 
     def label(self, raw: Mapping[str, Any]) -> str:
         """`purchase order 1234 (POHeaderId 3001…)`: how messages name the record."""
         root = self.root
         key = self.attribute(root.resource, root.key)
-        identity = f"({key} {raw.get(key, '?')})"
+        identity = f"({key} {shortened(str(raw.get(key, '?')), 40)})"
         if root.number is None:
             return f"{self.noun} {identity}"
-        return f"{self.noun} {raw.get(self.attribute(root.resource, root.number), '?')} {identity}"
+        return f"{self.noun} {shortened(str(raw.get(self.attribute(root.resource, root.number), '?')), 40)} {identity}"
 
     def convert(self, raw: Mapping[str, Any]) -> tuple[Model, list[str]]:
         """The canonical record and the optional attributes it lacked (`lines.Price` once per line lacking it).
@@ -154,9 +157,12 @@ class RecordTree(Generic[Model]):
                 data[field] = flag(value) if field in level.flags else value
         for child in level.children:
             rows = raw.get(child.resource) or []
-            data[child.in_parent] = [
-                self._canonical(row, child, missing) if isinstance(row, Mapping) else row for row in rows
-            ]
+            # Anything but a list of rows is left for validation to name (`lines` must be a list).
+            data[child.in_parent] = (
+                [self._canonical(row, child, missing) if isinstance(row, Mapping) else row for row in rows]
+                if isinstance(rows, list)
+                else rows
+            )
         return data
 
     def _describe(self, raw: Mapping[str, Any], error: Any) -> str:
@@ -171,9 +177,14 @@ class RecordTree(Generic[Model]):
             child = next((c for c in level.children if c.in_parent == step), None)
             if child is not None and location and isinstance(location[0], int):
                 index = location.pop(0)
-                node = node.get(child.resource, [])[index] if isinstance(node, Mapping) else {}
+                rows = node.get(child.resource) if isinstance(node, Mapping) else None
+                node = rows[index] if isinstance(rows, list) and index < len(rows) else {}
                 level = child
                 path.append(f"{level.resource}[{self._row_label(node, level)}]")
+            elif child is not None:
+                # The collection itself is at fault (not a list): named as Fusion names it (invoiceLines).
+                attribute = child.resource
+                path.append(attribute)
             else:
                 attribute = self._names[level.resource].get(str(step), str(step))
                 path.append(attribute)
@@ -211,3 +222,8 @@ def _required(level: Level, field: str) -> bool:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def _blank(value: Any) -> bool:
+    # 0 and False are values a pod sent (and a record is named by them), not absent ones.
+    return value is None or value == ""

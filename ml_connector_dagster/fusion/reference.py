@@ -9,11 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ml_connector_dagster.fusion.record_tree import AttributeNeed, Level, RecordTree
 from ml_connector_dagster.fusion.resources import WholeResource
-from ml_connector_dagster.records import CostCenter, GLAccount, InvalidRecord
+from ml_connector_dagster.records import CanonicalRecord, CostCenter, GLAccount, InvalidRecord
+from ml_connector_dagster.records.bounds import text_problem
 
 DEFAULT_SEGMENT_ATTRIBUTES = tuple(f"_SEGMENT{n}" for n in range(1, 7))
 Today = Callable[[], date]
@@ -23,10 +24,9 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
-class _SourceRow(BaseModel):
-    """A reference row as Fusion sends it, typed, before it becomes a canonical record."""
-
-    model_config = ConfigDict(frozen=True)
+class _SourceRow(CanonicalRecord):
+    """A reference row as Fusion sends it, typed, before it becomes a canonical record: held to the same bounds,
+    so what the canonical record would refuse is named by its Fusion attribute here."""
 
     enabled: bool
     start_date_active: date | None = None
@@ -109,8 +109,7 @@ class GLAccountMapping:
         for name in self.segment_attributes:
             if name not in raw:
                 missing.append(f"{ACCOUNT_COMBINATION.resource}.{name}")
-            value = raw.get(name)
-            values.append("" if value is None else str(value).strip())
+            values.append(self._segment(raw, name))
         while values and not values[-1]:
             values.pop()  # charts with fewer segments than attributes configured
         if not values:
@@ -125,6 +124,16 @@ class GLAccountMapping:
             account_type=row.account_type,
         )
         return account, missing
+
+    def _segment(self, raw: Mapping[str, Any], name: str) -> str:
+        value = raw.get(name)
+        if value is None:
+            return ""
+        text = str(value).strip()
+        problem = "must be a value" if isinstance(value, dict | list) else text_problem(text)
+        if problem is not None:
+            raise InvalidRecord(self.record_key(raw), f"{self.rows.label(raw)}: {name} {problem}")
+        return text
 
 
 class CostCenterMapping:
@@ -150,7 +159,11 @@ class CostCenterMapping:
         return str(value) if value not in (None, "") else self.rows.record_key(raw)
 
     def convert(self, raw: Mapping[str, Any]) -> tuple[CostCenter, list[str]]:
-        row, missing = self.rows.convert(raw)
+        try:
+            row, missing = self.rows.convert(raw)
+        except InvalidRecord as bad:
+            # Quarantined under the key the value is staged by, so a fixed value resolves its entry.
+            raise InvalidRecord(self.record_key(raw), bad.reason) from None
         center = CostCenter(
             value_set_code=self.value_set_code,
             value=row.value,

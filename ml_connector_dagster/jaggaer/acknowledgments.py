@@ -13,6 +13,7 @@ from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.document_fields import DocumentReader
 from ml_connector_dagster.jaggaer.listing import WindowedReading
 from ml_connector_dagster.records import POAcknowledgment
+from ml_connector_dagster.records.errors import shortened
 
 DEFAULT_LIST_PATH = "acknowledgmentList.acknowledgment"
 _LINES = "lineList.acknowledgmentLine"
@@ -36,7 +37,7 @@ class AcknowledgmentReading(WindowedReading):
     def convert(self, raw: Document) -> tuple[POAcknowledgment, list[str]]:
         number = optional_identifier(raw, (("poNumber",),))
         key = self.record_key(raw)
-        label = f"acknowledgment {key} of PO {number}" if number else f"acknowledgment {key}"
+        label = f"acknowledgment {shortened(key, 40)} of PO {number}" if number else f"acknowledgment {key}"
         read = DocumentReader(raw, label, key)
         response = self._response(read, raw, "")
         header = {

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from ml_connector_dagster.jaggaer.answers import Document
 from ml_connector_dagster.records import InvalidRecord
+from ml_connector_dagster.records.bounds import integer_problem, number_problem, text_problem
+from ml_connector_dagster.records.errors import shortened
 
 Model = TypeVar("Model", bound=BaseModel)
 Value = TypeVar("Value")
@@ -31,6 +33,9 @@ def _text(value: Any) -> str:
     text = str(value).strip()
     if not text:
         raise _Unreadable("required")
+    problem = text_problem(text)
+    if problem is not None:
+        raise _Unreadable(problem)
     return text
 
 
@@ -43,6 +48,10 @@ def _integer(value: Any) -> int:
         raise _Unreadable(f"must be a whole number, not {str(value)[:40]!r}") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise _Unreadable(f"must be a whole number, not {str(value)[:40]!r}")
+    # Checked before int(): 1E+999999999 is a whole number no memory holds.
+    problem = integer_problem(number)
+    if problem is not None:
+        raise _Unreadable(problem)
     return int(number)
 
 
@@ -53,8 +62,9 @@ def _decimal(value: Any) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise _Unreadable(f"must be a number, not {str(value)[:40]!r}") from None
-    if not number.is_finite():
-        raise _Unreadable(f"must be a number, not {str(value)[:40]!r}")
+    problem = number_problem(number)
+    if problem is not None:
+        raise _Unreadable(f"{problem}, not {str(value)[:40]!r}")
     return number
 
 
@@ -66,7 +76,10 @@ def _timestamp(value: Any) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _Unreadable(f"must be an ISO-8601 time, not {value[:40]!r}") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise _Unreadable(f"is out of range once in UTC ({value[:40]!r})") from None
 
 
 def _date(value: Any) -> date:
@@ -93,7 +106,7 @@ class DocumentReader:
 
     def __init__(self, document: Document, label: str, record_key: str) -> None:
         self.document = document
-        self.label = label  # "receipt RC-1"
+        self.label = shortened(label)  # "receipt RC-1"
         self.record_key = record_key
         self.problems: list[str] = []
         self.missing: list[str] = []
@@ -146,8 +159,7 @@ class DocumentReader:
             return model.model_validate(fields), self.missing
         except ValidationError as error:
             # What the canonical record refuses of values read well (a quantity of 0): named canonically.
-            problems = "; ".join(f"{_canonical(e['loc'])}: {e['msg']}" for e in error.errors())
-            raise InvalidRecord(self.record_key, f"{self.label}: {problems}") from None
+            raise InvalidRecord.refused(self.record_key, self.label, error) from None
 
     def _read(
         self, source: Any, where: str, member: str, resource: str, required: bool, convert: Callable[[Any], Value]
@@ -168,13 +180,3 @@ class DocumentReader:
 
 def _place(where: str, member: str) -> str:
     return f"{where}.{member}" if where else member
-
-
-def _canonical(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int) and parts:
-            parts[-1] += f"[{part}]"
-        else:
-            parts.append(str(part))
-    return ".".join(parts) or "record"

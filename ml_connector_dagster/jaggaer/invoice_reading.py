@@ -18,6 +18,7 @@ from ml_connector_dagster.jaggaer.connection import JaggaerConnection
 from ml_connector_dagster.jaggaer.document_fields import DocumentReader
 from ml_connector_dagster.jaggaer.listing import WindowedReading
 from ml_connector_dagster.records import Invoice
+from ml_connector_dagster.records.errors import shortened
 
 DEFAULT_LIST_PATH = "jiinvoiceList.jiinvoice"
 CANCELED = "Canceled"
@@ -45,7 +46,9 @@ class InvoiceReading(WindowedReading):
         supplier = optional_identifier(raw, (("supplier", "supplierNumber"),))
         number = optional_identifier(raw, (("supplierInvoiceNumber",),))
         key = self.record_key(raw)
-        label = f"invoice {supplier}/{number}" if supplier and number else f"invoice {key}"
+        label = (
+            f"invoice {shortened(supplier, 40)}/{shortened(number, 40)}" if supplier and number else f"invoice {key}"
+        )
         read = DocumentReader(raw, label, key)
         source_id = read.integer(raw, "", self.id_field, "invoice")
         invoice_type = read.text(raw, "", "invoiceType", "invoice", required=False)

@@ -6,7 +6,7 @@ from datetime import datetime
 from ml_connector_dagster.netsuite.changed import changed_at
 from ml_connector_dagster.netsuite.documents import TransactionContext, body_lines, status_name
 from ml_connector_dagster.netsuite.transactions import ACCOUNTING, LINES, VENDOR
-from ml_connector_dagster.netsuite.values import Row, RowReader
+from ml_connector_dagster.netsuite.values import Row, RowReader, document_name
 from ml_connector_dagster.records import Invoice, InvoiceDistribution, InvoiceLine
 
 # transaction.status of a vendor bill [doc: the status list of the Vendor Bill record].
@@ -16,15 +16,15 @@ _CANCELLED_STATUS = "C"
 
 def invoice(raw: Row, context: TransactionContext) -> Invoice:
     key = str(raw.get("id"))
-    header = RowReader(raw, f"vendor bill {raw.get('tranid') or key}", key)
-    mainline, body = body_lines(raw.get(LINES) or [])
-    vendor = raw.get(VENDOR)
-    if not vendor or not vendor.get("entityid"):
-        raise header.bad("entity", f"{raw.get('entity')!r} names no vendor the connector can read")
-    accounts = {
-        str(row["transactionline"]): RowReader(row, f"{header.what} accounting line", key).integer("account")
-        for row in raw.get(ACCOUNTING) or []
-    }
+    header = RowReader(raw, f"vendor bill {document_name(raw, key)}", key)
+    mainline, body = body_lines(header, header.children(LINES))
+    vendor_row = header.child(VENDOR)
+    if vendor_row is None:
+        raise header.bad("entity", f"{str(raw.get('entity'))[:40]!r} names no vendor the connector can read")
+    vendor = RowReader(vendor_row, f"{header.what} vendor", key)
+    supplier_number = vendor.required_text("entityid")
+    accounting = (RowReader(row, f"{header.what} accounting line", key) for row in header.children(ACCOUNTING))
+    accounts = {line.required_text("transactionline"): line.integer("account") for line in accounting}
     status = header.text("status")
     trandate = header.day("trandate")
     if trandate is None:
@@ -32,8 +32,8 @@ def invoice(raw: Row, context: TransactionContext) -> Invoice:
     return Invoice(
         source_id=header.required_integer("id"),
         invoice_number=header.required_text("tranid"),
-        supplier_number=str(vendor["entityid"]),
-        supplier=vendor.get("companyname"),
+        supplier_number=supplier_number,
+        supplier=vendor.text("companyname"),
         business_unit=context.business_unit(header, mainline),
         currency_code=context.currency(header),
         amount=header.decimal("foreigntotal") or 0,

@@ -14,8 +14,8 @@ def changed_at(reader: RowReader) -> datetime:
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
-    raise reader.bad("lastmodifieddate", f"{value!r} is not a change time")
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass
+    raise reader.bad("lastmodifieddate", f"{str(value)[:40]!r} is not a change time")

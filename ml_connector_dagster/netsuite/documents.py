@@ -32,7 +32,9 @@ class TransactionContext:
     def business_unit(self, reader: RowReader, mainline: Row | None) -> str:
         if self.connection.business_unit is not None:
             return self.connection.business_unit
-        subsidiary = None if mainline is None else mainline.get("subsidiary")
+        if mainline is None:
+            raise reader.bad("lines", "hold no mainline (the header's own line, which names its subsidiary)")
+        subsidiary = mainline.get("subsidiary")
         name = self.subsidiaries.get(str(subsidiary)) if subsidiary is not None else None
         if name is None:
             raise reader.bad(
@@ -52,11 +54,16 @@ class TransactionContext:
         return datetime.combine(day, time(), self.connection.zone).astimezone(UTC)
 
 
-def body_lines(lines: list[Row]) -> tuple[Row | None, list[Row]]:
+def body_lines(header: RowReader, lines: list[Row]) -> tuple[Row | None, list[Row]]:
     """The mainline (the header's own line) and the body lines in their order."""
     mainline = next((line for line in lines if line.get("mainline") == "T"), None)
     body = [line for line in lines if line.get("mainline") != "T"]
-    body.sort(key=lambda line: (int(line.get("linesequencenumber") or 0), int(line["id"])))
+
+    def order(line: Row) -> tuple[int, int]:
+        read = RowReader(line, f"{header.what} line {str(line.get('id'))[:40]}", header.key)
+        return read.integer("linesequencenumber") or 0, read.required_integer("id")
+
+    body.sort(key=order)
     return mainline, body
 
 

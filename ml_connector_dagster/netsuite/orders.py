@@ -6,7 +6,7 @@ from datetime import datetime
 from ml_connector_dagster.netsuite.changed import changed_at
 from ml_connector_dagster.netsuite.documents import TransactionContext, body_lines, status_name
 from ml_connector_dagster.netsuite.transactions import LINES, VENDOR
-from ml_connector_dagster.netsuite.values import Row, RowReader
+from ml_connector_dagster.netsuite.values import Row, RowReader, document_name
 from ml_connector_dagster.records import PODistribution, POLine, POSchedule, PurchaseOrder
 
 # transaction.status of a purchase order [doc: the status list of the Purchase Order record].
@@ -25,16 +25,16 @@ CANCELLED = "Cancelled"
 
 def purchase_order(raw: Row, context: TransactionContext) -> PurchaseOrder:
     key = str(raw.get("id"))
-    header = RowReader(raw, f"purchase order {raw.get('tranid') or key}", key)
-    mainline, body = body_lines(raw.get(LINES) or [])
-    vendor = raw.get(VENDOR) or {}
+    header = RowReader(raw, f"purchase order {document_name(raw, key)}", key)
+    mainline, body = body_lines(header, header.children(LINES))
+    vendor = RowReader(header.child(VENDOR) or {}, f"{header.what} vendor", key)
     vendor_id = header.required_integer("entity")
     changed = changed_at(header)
     trandate = header.day("trandate")
     return PurchaseOrder(
         source_id=header.required_integer("id"),
         order_number=header.required_text("tranid"),
-        supplier=vendor.get("companyname") or vendor.get("entityid") or f"vendor {vendor_id}",
+        supplier=vendor.text("companyname") or vendor.text("entityid") or f"vendor {vendor_id}",
         supplier_id=vendor_id,
         procurement_bu=context.business_unit(header, mainline),
         currency_code=context.currency(header),

@@ -38,9 +38,10 @@ def account_value(row: Row) -> str:
 
 def gl_account(row: Row) -> GLAccount:
     reader = RowReader(row, f"account {row.get('id')}", str(row.get("id")))
-    value = account_value(row)
+    code_combination_id = reader.required_integer("id")
+    value = reader.text("acctnumber") or str(code_combination_id)
     return GLAccount(
-        code_combination_id=reader.required_integer("id"),
+        code_combination_id=code_combination_id,
         combination=value,
         segments=(value,),
         enabled=not reader.flag("isinactive"),

@@ -1,4 +1,4 @@
-"""Per-run fault injection for the simulators: latency, throttling, server errors, lost answers.
+"""Per-run fault injection for the simulators: latency, throttling, server errors, lost answers, dropped connections.
 
 A plan is a list of rules; each matching request consumes one use of the first rule that matches it.
 Tests and the demo set a plan through the simulator's control endpoint (`PUT /__sim__/faults`).
@@ -6,6 +6,7 @@ Tests and the demo set a plan through the simulator's control endpoint (`PUT /__
 
 import asyncio
 import threading
+from collections import Counter
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -20,9 +21,10 @@ CONTROL_PREFIX = "/__sim__"
 class FaultRule(BaseModel):
     """`respond` answers with `status` instead of serving the request. `lost_answer` serves the request
     (so a write is committed) and then answers 502 with no body, as a gateway that lost the answer would.
-    `slow_answer` serves the request, then holds the answer for `hold_seconds`."""
+    `slow_answer` serves the request, then holds the answer for `hold_seconds`. `drop` does not serve the
+    request and breaks the connection off part-way through the answer's headers and body."""
 
-    mode: Literal["respond", "lost_answer", "slow_answer"] = "respond"
+    mode: Literal["respond", "lost_answer", "slow_answer", "drop"] = "respond"
     status: int = 503
     retry_after: float | None = None
     times: int = Field(default=1, ge=1)
@@ -34,6 +36,11 @@ class FaultRule(BaseModel):
         if self.method is not None and self.method.upper() != method.upper():
             return False
         return self.path_contains in path
+
+    @property
+    def kind(self) -> str:
+        """What a client saw: the status it was answered with, or the mode (`lost_answer`, `drop`, …)."""
+        return str(self.status) if self.mode == "respond" else self.mode
 
 
 class FaultSettings(BaseModel):
@@ -48,6 +55,8 @@ class FaultPlan:
         self._settings = FaultSettings()
         self._lock = threading.Lock()
         self.fired: int = 0
+        # Rules fired, by kind (FaultRule.kind): what a soak reports it injected.
+        self.fired_by_kind: Counter[str] = Counter()
 
     def replace(self, settings: FaultSettings) -> None:
         with self._lock:
@@ -69,6 +78,7 @@ class FaultPlan:
                     if rule.times == 0:
                         self._settings.rules.remove(rule)
                     self.fired += 1
+                    self.fired_by_kind[rule.kind] += 1
                     return rule.model_copy()
         return None
 
@@ -101,6 +111,8 @@ class FaultMiddleware:
             await _error_response(rule)(scope, receive, send)
         elif rule.mode == "slow_answer":
             await self._serve_then_hold_answer(scope, receive, send, rule.hold_seconds)
+        elif rule.mode == "drop":
+            await self._drop_connection(send)
         else:
             await self._serve_then_lose_answer(scope, receive, send)
 
@@ -114,6 +126,15 @@ class FaultMiddleware:
         await asyncio.sleep(hold_seconds)
         for message in held:
             await send(message)
+
+    @staticmethod
+    async def _drop_connection(send: Send) -> None:
+        """An answer promising more body than it sends, then an error: the server closes the connection, so the
+        client reads a connection broken off mid-answer."""
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise ConnectionAbortedError("injected fault: connection dropped")
 
     async def _serve_then_lose_answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def swallow(message: Message) -> None:

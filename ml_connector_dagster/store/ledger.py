@@ -4,7 +4,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, or_, select
+from sqlalchemy import Connection, Engine, Row, or_, select, update
 
 from ml_connector_dagster.store.audit import insert_audit
 from ml_connector_dagster.store.database import upsert_insert, write_transaction
@@ -199,22 +199,41 @@ class Ledger:
         self, source_system: str, target_system: str, entity: str, batch_size: int = 500
     ) -> Iterator[LedgerEntry]:
         """Every entry of one flow in source-key order, read one keyset batch at a time so memory stays bounded."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        base = (
-            select(ledger)
-            .where(*self._flow(source_system, target_system, entity))
-            .order_by(ledger.c.source_key)
-            .limit(batch_size)
-        )
-        statement = base
-        while True:
-            with self._engine.connect() as connection:
-                batch = [_entry(row) for row in connection.execute(statement)]
-            yield from batch
-            if len(batch) < batch_size:
-                return
-            statement = base.where(ledger.c.source_key > batch[-1].ref.source_key)
+        return self._in_batches(self._flow(source_system, target_system, entity), batch_size)
+
+    def seen_between(
+        self, source_system: str, target_system: str, entity: str, lo: datetime, hi: datetime, batch_size: int = 500
+    ) -> Iterator[LedgerEntry]:
+        """Entries whose newest source version lies in [lo, hi), in source-key order, one keyset batch at a time."""
+        scope = (*self._flow(source_system, target_system, entity), ledger.c.seen_version >= lo)
+        return self._in_batches((*scope, ledger.c.seen_version < hi), batch_size)
+
+    def forget_written(self, source_system: str, target_system: str, entity: str, source_keys: Sequence[str]) -> int:
+        """Clears what the ledger believes was written for these keys (version, hash, target id and state), so
+        the next post looks each record up by natural key and writes it again. Returns the entries changed.
+
+        For a reconciliation that found the target or the ledger wrong: a record deleted in the target by hand,
+        a ledger restored from an older backup. What was seen at the source, and open intents, stay."""
+        keys = list(dict.fromkeys(source_keys))
+        changed = 0
+        with self._engine.begin() as connection:
+            for start in range(0, len(keys), _CHUNK):
+                statement = (
+                    update(ledger)
+                    .where(
+                        *self._flow(source_system, target_system, entity),
+                        ledger.c.source_key.in_(keys[start : start + _CHUNK]),
+                    )
+                    .values(
+                        written_version=None,
+                        written_hash=None,
+                        target_id=None,
+                        target_state=None,
+                        updated_at=datetime.now(UTC),
+                    )
+                )
+                changed += connection.execute(statement).rowcount
+        return changed
 
     def open_intents(self, source_system: str, target_system: str, entity: str) -> list[LedgerEntry]:
         """Writes announced but never resolved, oldest first: each needs a look at the target."""
@@ -225,6 +244,19 @@ class Ledger:
         )
         with self._engine.connect() as connection:
             return [_entry(row) for row in connection.execute(statement)]
+
+    def _in_batches(self, where: tuple[Any, ...], batch_size: int) -> Iterator[LedgerEntry]:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        base = select(ledger).where(*where).order_by(ledger.c.source_key).limit(batch_size)
+        statement = base
+        while True:
+            with self._engine.connect() as connection:
+                batch = [_entry(row) for row in connection.execute(statement)]
+            yield from batch
+            if len(batch) < batch_size:
+                return
+            statement = base.where(ledger.c.source_key > batch[-1].ref.source_key)
 
     @staticmethod
     def _flow(source_system: str, target_system: str, entity: str) -> tuple[Any, ...]:

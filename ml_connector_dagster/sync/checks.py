@@ -12,8 +12,9 @@ from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.accounts import Placement
 from ml_connector_dagster.sync.dependencies import DependencyCheck
 
-# Where the purchase orders read from the ERP are recorded: the outbound purchase-order flow's ledger.
-ORDERS_LEDGER = ("fusion", "jaggaer", "purchase_orders")
+# Where the purchase orders read from the ERP are recorded: the outbound purchase-order flow's ledger (named
+# with its connection, when there are several).
+ORDERS = "purchase_orders"
 
 
 class MappingFindings(BaseModel):
@@ -83,6 +84,7 @@ def check_orders(
     orders_named: Callable[[Any], Sequence[str]],
     lo: datetime,
     hi: datetime,
+    orders_entity: str = ORDERS,
 ) -> OrderFindings:
     """The purchase order numbers the window's records name that the connector has never read from the ERP (the
     purchase-order flow's ledger): Fusion may still hold them, so their records are not held back here."""
@@ -93,6 +95,6 @@ def check_orders(
         records += len(parsed)
         for record in parsed:
             named.update(set(orders_named(record)))
-    seen = store.ledger.by_natural_keys(*ORDERS_LEDGER, list(named))
+    seen = store.ledger.by_natural_keys("fusion", "jaggaer", orders_entity, list(named))
     unknown = {number: count for number, count in named.items() if number not in seen}
     return OrderFindings(records=records, unknown=unknown)

@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ml_connector_dagster.records import InvalidRecord, payload_hash
+from ml_connector_dagster.records.errors import shortened
 from ml_connector_dagster.store import (
     AuditEntry,
     AuditStatus,
@@ -24,6 +25,9 @@ BATCH_SIZE = 500
 # A snapshot read for window [lo, hi) stands as the state at the window's end: stamped just inside it, so the
 # window's post finds it and a backfill of an older window can never overwrite a newer snapshot.
 _SNAPSHOT_OFFSET = timedelta(milliseconds=1)
+# A quarantined record is named by whatever its source sent, garbage included: kept within what a person reads
+# and an index holds (the raw payload is kept whole, for the replay).
+_KEY_CHARS, _REASON_CHARS = 200, 2000
 
 
 def snapshot_version(hi: datetime) -> datetime:
@@ -77,25 +81,37 @@ class Pull:
     def _take(self, raw: dict[str, Any], batch: "_Batch", report: FlowReport) -> None:
         feed = self.feed
         try:
-            record, missing = feed.convert(raw)
+            record, missing = self._convert(raw)
         except InvalidRecord as bad:
+            key, reason = _storable(bad.record_key, _KEY_CHARS), _storable(bad.reason, _REASON_CHARS)
             batch.quarantined.append(
                 QuarantineEntry(
                     source_system=feed.system,
                     entity=feed.entity,
-                    record_key=bad.record_key,
+                    record_key=key,
                     source_version=None,
-                    reason=bad.reason,
+                    reason=reason,
+                    # ASCII JSON: text the source sent with unpaired surrogates is kept as escapes, never refused.
                     raw_payload=json.dumps(raw, default=str),
                     run_id=self.run_id,
                 )
             )
             report.counts.quarantined += 1
-            report.add_problem(bad.reason)
-            report.add_preview(bad.record_key, "", "", "quarantined", bad.reason)
+            report.add_problem(reason)
+            report.add_preview(key, "", "", "quarantined", reason)
             return
         report.count_missing(missing)
         self._stage(feed.record_key(raw), record, self._snapshot_version or feed.version(record), batch, report)
+
+    def _convert(self, raw: dict[str, Any]) -> tuple[BaseModel, list[str]]:
+        """The feed's conversion; a canonical record built without its own checks (a NetSuite row's) that
+        refuses a value is invalid too, named by the record's fields."""
+        feed = self.feed
+        try:
+            return feed.convert(raw)
+        except ValidationError as error:
+            key = feed.record_key(raw)
+            raise InvalidRecord.refused(key, f"{feed.system} {feed.entity} {key}", error) from None
 
     def _stage(self, key: str, record: BaseModel, version: datetime, batch: "_Batch", report: FlowReport) -> None:
         feed = self.feed
@@ -174,3 +190,9 @@ class _Batch:
 
     def __len__(self) -> int:
         return len(self.staged) + len(self.quarantined) + len(self.deletions)
+
+
+def _storable(text: str, limit: int) -> str:
+    """`text` as any store holds it: unpaired surrogates and NUL (which PostgreSQL text refuses) escaped, cut to
+    `limit` characters."""
+    return shortened(text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00"), limit)

@@ -10,33 +10,40 @@ from ml_connector_dagster.defs.flows.engine import new_post, new_pull, opened_st
 from ml_connector_dagster.defs.metadata import counts_if_stopped, report_metadata
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.defs.runs.pools import pool_of
-from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.flows import Flow, flow_named
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.sync.pull import snapshot_version
 
-_KINDS = {"fusion": "oracle", "jaggaer": "jaggaer", "netsuite": "netsuite"}
+KINDS = {"fusion": "oracle", "jaggaer": "jaggaer", "netsuite": "netsuite"}
 OWNERS = ["team:procurement-it"]
 
 
+def _key(flow: Flow, system: str) -> dg.AssetKey:
+    # A named connection's assets sit under its name: emea/fusion/purchase_orders.
+    prefix = [flow.connection] if flow.connection else []
+    return dg.AssetKey([*prefix, system, flow.base_entity])
+
+
 def pull_key(flow: Flow) -> dg.AssetKey:
-    return dg.AssetKey([flow.source, flow.entity])
+    return _key(flow, flow.source)
 
 
 def post_key(flow: Flow) -> dg.AssetKey:
-    return dg.AssetKey([flow.target, flow.entity])
+    return _key(flow, flow.target)
 
 
-def _on(system: str) -> dict[str, Any]:
+def _on(flow: Flow, system: str) -> dict[str, Any]:
     """What both assets of a flow share, for the system an asset talks to: windows, single-run backfills, the
-    system's pool and group, kind and owners."""
+    pool and group of the connection's system (its resource), kind and owners."""
+    resource = flow.resource(system)
     return {
-        "group_name": system,
+        "group_name": resource,
         "partitions_def": SYNC_WINDOWS,
         "backfill_policy": dg.BackfillPolicy.single_run(),
-        "pool": pool_of(system),
-        "kinds": {_KINDS.get(system, system)},
+        "pool": pool_of(resource),
+        "kinds": {KINDS.get(system, system)},
         "owners": OWNERS,
-        "required_resource_keys": {"store", system},
+        "required_resource_keys": {"store", resource},
     }
 
 
@@ -45,7 +52,7 @@ def pull_asset(flow: Flow) -> dg.AssetsDefinition:
         key=pull_key(flow),
         tags={"entity": flow.entity, "snapshot": str(flow.snapshot).lower()},
         description=flow.pull_description,
-        **_on(flow.source),
+        **_on(flow, flow.source),
     )
     def _pull(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = ConnectorSettings()
@@ -68,14 +75,14 @@ def pull_asset(flow: Flow) -> dg.AssetsDefinition:
 
 
 def post_asset(flow: Flow) -> dg.AssetsDefinition:
-    before = [dg.AssetKey([flow.target, entity]) for entity in flow.after]
+    before = [post_key(flow_named(entity)) for entity in flow.after]
 
     @dg.asset(
         key=post_key(flow),
         deps=[pull_key(flow), *before],
         tags={"entity": flow.entity},
         description=flow.post_description,
-        **_on(flow.target),
+        **_on(flow, flow.target),
     )
     def _post(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = ConnectorSettings()

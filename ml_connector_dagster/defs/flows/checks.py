@@ -18,7 +18,7 @@ from ml_connector_dagster.defs.partitions import SYNC_WINDOWS, window_of
 from ml_connector_dagster.flows import Flow, flow_named
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.store import Store
-from ml_connector_dagster.sync.checks import check_mappings, check_orders, check_suppliers
+from ml_connector_dagster.sync.checks import ORDERS, check_mappings, check_orders, check_suppliers
 from ml_connector_dagster.sync.dependencies import DependencyCheck
 from ml_connector_dagster.sync.window import SyncWindow
 
@@ -65,7 +65,7 @@ def _orders_check(flow: Flow) -> dg.AssetChecksDefinition:
         name="orders_known",
         partitions_def=SYNC_WINDOWS,
         # After the orders of the same run are recorded, when the run moves them too.
-        additional_deps=[post_key(flow_named("purchase_orders"))],
+        additional_deps=[post_key(flow_named(flow.sibling(ORDERS)))],
         required_resource_keys={"store"},
         description=f"Every purchase order the window's {flow.entity} name is one the connector has read from "
         "Fusion. Never blocks: a record naming an order Fusion does not hold waits in the pending queue when it "
@@ -75,7 +75,9 @@ def _orders_check(flow: Flow) -> dg.AssetChecksDefinition:
         window = window_of(context)
         lo = window.read_from(ConnectorSettings().lookback)
         with opened_store(context) as store:
-            found = check_orders(store, flow.source, flow.entity, flow.record_type, orders_named, lo, window.end)
+            found = check_orders(
+                store, flow.source, flow.entity, flow.record_type, orders_named, lo, window.end, flow.sibling(ORDERS)
+            )
         metadata: dict[str, dg.MetadataValue] = {
             "records": dg.MetadataValue.int(found.records),
             "unknown_orders": dg.MetadataValue.int(len(found.unknown)),
@@ -96,7 +98,7 @@ def _blocking_check(flow: Flow, name: str, description: str, evaluate: Evaluate)
         name=name,
         blocking=True,
         partitions_def=SYNC_WINDOWS,
-        additional_deps=[dg.AssetKey([flow.target, entity]) for entity in flow.after],
+        additional_deps=[post_key(flow_named(entity)) for entity in flow.after],
         required_resource_keys={"store"},
         description=description,
     )

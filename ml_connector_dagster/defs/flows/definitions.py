@@ -10,19 +10,27 @@ from ml_connector_dagster.defs.flows.netsuite_push import netsuite_pushes_sensor
 from ml_connector_dagster.defs.flows.replay import replay_job
 from ml_connector_dagster.defs.flows.sensors import flow_sensor
 from ml_connector_dagster.flows import Direction, Flow
+from ml_connector_dagster.jaggaer.export.settings import ReceiverSettings
+from ml_connector_dagster.netsuite.push import PushSettings
 from ml_connector_dagster.settings import ConnectorSettings
 
 
 def flow_definitions(
-    flows: tuple[Flow, ...], directions: tuple[Direction, ...], settings: ConnectorSettings
+    flows: tuple[Flow, ...], directions: tuple[Direction, ...], settings: ConnectorSettings, named: bool = False
 ) -> dg.Definitions:
+    """`named`: the flows are named connections' (flows/connections.py). Their push sensors are built only when
+    ML_CONNECTOR_RECEIVER_DOCUMENT_FLOWS / ML_CONNECTOR_NETSUITE_PUSH_RECORD_FLOWS name their flows (e.g.
+    `us__netsuite_vendors`); with one unnamed connection, a setting naming no flow is an error."""
     assets = [factory(flow) for flow in flows for factory in (pull_asset, post_asset)]
     checks = [check for flow in flows for check in flow_checks(flow)]
     jobs = {flow.entity: flow_job(flow) for flow in flows}
     by_direction = [direction_job(direction) for direction in directions]
     sensors = [flow_sensor(flow, jobs[flow.entity]) for flow in flows if not flow.snapshot]
-    sensors.append(document_exports_sensor(jobs))
-    sensors.append(netsuite_pushes_sensor(jobs))
+    routed = {
+        document_exports_sensor: ReceiverSettings().document_flows.values(),
+        netsuite_pushes_sensor: PushSettings().record_flows.values(),
+    }
+    sensors.extend(build(jobs) for build, entities in routed.items() if not named or set(entities) <= set(jobs))
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,

@@ -22,13 +22,16 @@ def opened_store(context: dg.OpExecutionContext | dg.AssetExecutionContext) -> I
 
 @contextmanager
 def source_feed(context: dg.AssetExecutionContext, flow: Flow, store: Store) -> Iterator[SourceFeed]:
-    with getattr(context.resources, flow.source).client(store) as client:
-        yield flow.feed(client)
+    with getattr(context.resources, flow.source_resource).client(store) as client:
+        feed = flow.feed(client)
+        # A named connection's flow keeps its records in the store under its own entity name.
+        feed.entity = flow.entity
+        yield feed
 
 
 @contextmanager
 def target_sink(context: dg.AssetExecutionContext, flow: Flow, store: Store) -> Iterator[TargetSink]:
-    with getattr(context.resources, flow.target).client(store) as client:
+    with getattr(context.resources, flow.target_resource).client(store) as client:
         yield flow.sink(client)
 
 
@@ -36,7 +39,7 @@ def has_profiles(context: dg.OpExecutionContext, flow: Flow) -> bool:
     """Whether both systems of the flow have the credential profile their resources name stored."""
     with context.resources.store.open() as store:
         return all(
-            store.vault.get(system, getattr(context.resources, system).profile) is not None
+            store.vault.get(system, getattr(context.resources, flow.resource(system)).profile) is not None
             for system in (flow.source, flow.target)
         )
 

@@ -9,6 +9,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.defs.partitions import SYNC_WINDOWS
+from ml_connector_dagster.defs.runs.system_tags import system_tags
 from ml_connector_dagster.flows import Direction, Flow
 from ml_connector_dagster.settings import ConnectorSettings
 
@@ -29,6 +30,7 @@ def flow_job(flow: Flow) -> UnresolvedAssetJobDefinition:
         flow_job_name(flow),
         selection=_selection((flow,)),
         partitions_def=SYNC_WINDOWS,
+        tags=system_tags((flow,)),
         description=f"{flow.direction}: {flow.title.lower()}, for one window or a range of windows in one run.",
     )
 
@@ -38,6 +40,7 @@ def direction_job(direction: Direction) -> UnresolvedAssetJobDefinition:
         direction.name,
         selection=_selection(direction.flows),
         partitions_def=SYNC_WINDOWS,
+        tags=system_tags(direction.flows),
         description=f"Every {direction.title} flow for one window or a range of windows in one run, in posting "
         f"order ({', '.join(flow.entity for flow in direction.flows)}).",
     )
@@ -48,6 +51,7 @@ def all_flows_job(flows: tuple[Flow, ...]) -> UnresolvedAssetJobDefinition:
         ALL_FLOWS_JOB,
         selection=_selection(flows),
         partitions_def=SYNC_WINDOWS,
+        tags=system_tags(flows),
         description="Every flow of both directions for one window or a range of windows in one run; "
         "`ml-connector sync` runs any set of flows through it.",
     )

@@ -15,6 +15,7 @@ from ml_connector_dagster.defs.flows.engine import (
     source_feed,
     target_sink,
 )
+from ml_connector_dagster.defs.runs.system_tags import system_tags
 from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.sync.replay import Replay, ReplaySelection
@@ -54,7 +55,11 @@ class ReplayConfig(dg.Config):
         return chosen
 
 
-@dg.op(required_resource_keys={"store", "fusion", "jaggaer", "netsuite"})
+# Every system resource of every connection: a replay of all flows may touch any of them.
+_RESOURCES = {"store", *(resource for flow in FLOWS for resource in (flow.source_resource, flow.target_resource))}
+
+
+@dg.op(required_resource_keys=_RESOURCES)
 def replay_records(context: dg.OpExecutionContext, config: ReplayConfig) -> None:
     """Replays each chosen flow in posting order; counts are logged as observations of its post asset."""
     settings = ConnectorSettings()
@@ -77,6 +82,7 @@ def replay_records(context: dg.OpExecutionContext, config: ReplayConfig) -> None
 
 @dg.job(
     name=REPLAY_JOB,
+    tags=system_tags(FLOWS),
     description="Re-sends failed, quarantined or pending records after a fix; the audit "
     "trail links each replayed record to the run it repairs. Replaying what was written is a no-op.",
 )

@@ -30,7 +30,7 @@ def flow_sensor(flow: Flow, job: UnresolvedAssetJobDefinition) -> dg.SensorDefin
         name=f"{flow.entity}_changes",
         job=job,
         minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
-        required_resource_keys={"store", flow.source},
+        required_resource_keys={"store", flow.source_resource},
         description=f"Requests a {job.name} run for each closed window in which {flow.source} {flow.entity} "
         "changed: one `limit=1` probe per window with changes, one per tick when nothing changed.",
     )

@@ -9,6 +9,7 @@ from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.flows.assets import OWNERS
 from ml_connector_dagster.defs.flows.engine import opened_store
 from ml_connector_dagster.defs.runs.pools import pool_of
+from ml_connector_dagster.defs.runs.system_tags import SYSTEM_TAG_VALUE, system_tag
 from ml_connector_dagster.flows import flow_named
 from ml_connector_dagster.flows.two_way import TwoWayEntity
 from ml_connector_dagster.settings import ConnectorSettings
@@ -80,6 +81,7 @@ def two_way_definitions(entities: tuple[TwoWayEntity, ...]) -> dg.Definitions:
     job = dg.define_asset_job(
         TWO_WAY_JOB,
         selection=dg.AssetSelection.assets(*(two_way_key(entity) for entity in entities)),
+        tags={system_tag(system): SYSTEM_TAG_VALUE for system in ("fusion", "jaggaer")},
         description="One two-way cycle of every reference entity: suppliers, cost centers, GL values.",
     )
     schedule = dg.ScheduleDefinition(

@@ -12,12 +12,13 @@ from sqlalchemy.exc import DBAPIError
 from ml_connector_dagster.flows import FLOWS
 
 
-def pool_of(system: str) -> str:
-    """The pool every step talking to `system` claims a slot in."""
-    return f"{system}_api"
+def pool_of(resource: str) -> str:
+    """The pool every step talking to a system through `resource` (`fusion`, or a connection's `emea_fusion`)
+    claims a slot in."""
+    return f"{resource}_api"
 
 
-POOLS = tuple(sorted({pool_of(system) for flow in FLOWS for system in (flow.source, flow.target)}))
+POOLS = tuple(sorted({pool_of(flow.resource(system)) for flow in FLOWS for system in (flow.source, flow.target)}))
 
 
 def ensure_pools(instance: dg.DagsterInstance) -> None:

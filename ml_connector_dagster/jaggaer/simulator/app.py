@@ -91,6 +91,10 @@ class JaggaerSimulator:
     def purchase_orders(self, po_number: str | None = None) -> list[dict[str, Any]]:
         return self._store.documents(po_number)
 
+    def delete_purchase_order(self, po_number: str) -> int:
+        """A purchase order deleted in JAGGAER by hand, behind the connector's back; returns the documents removed."""
+        return self._store.delete(po_number)
+
     def collection_stats(self) -> dict[str, CollectionStats]:
         """Stats of the company profile, invoice, custom-field value, receipt and acknowledgment collections."""
         return {name: collection.stats() for name, collection in self._collections.items()}

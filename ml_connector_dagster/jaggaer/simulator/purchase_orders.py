@@ -109,6 +109,14 @@ class PurchaseOrderStore:
                 if po_number is None or self._fields(d)["poNumber"] == po_number
             ]
 
+    def delete(self, po_number: str) -> int:
+        """A user deleting every document with this PO number in JAGGAER's UI; returns how many were removed."""
+        with self._lock:
+            ids = self._by_number.pop(po_number, [])
+            for po_id in ids:
+                del self._documents[po_id]
+            return len(ids)
+
     def stats(self) -> PurchaseOrderStats:
         with self._lock:
             stored = len(self._documents)
