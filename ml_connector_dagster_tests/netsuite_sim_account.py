@@ -82,3 +82,22 @@ def _window(lower: datetime, upper: datetime) -> str:
         f"lastmodifieddate >= TO_TIMESTAMP('{local[0]}', {STAMP}) "
         f"AND lastmodifieddate < TO_TIMESTAMP('{local[1]}', {STAMP})"
     )
+
+
+def seeded() -> Iterator[Account]:
+    """An account of 30 vendors, 20 purchase orders (3 lines) and 20 bills (2 lines), served on loopback."""
+    auth = SimAuth()
+    simulator = NetSuiteSimulator(auth)
+    simulator.seed_vendors(30, LO, HI)
+    simulator.seed_purchase_orders(20, LO, HI, lines=3)
+    simulator.seed_vendor_bills(20, LO, HI, lines=2)
+    yield from _running(simulator, auth)
+
+
+def seeded_big() -> Iterator[Account]:
+    """An account of BIG header-only transactions, past the offset ceiling."""
+    auth = SimAuth()
+    simulator = NetSuiteSimulator(auth)
+    simulator.seed_vendors(5, LO, HI)
+    simulator.seed_many_transactions(BIG, LO, HI)
+    yield from _running(simulator, auth)

@@ -5,15 +5,13 @@ features off, the concurrency limit, the bogus INVALID_LOGIN, and settings."""
 import random
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from ml_connector_dagster.netsuite.simulator import NetSuiteSimSettings, NetSuiteSimulator
-from ml_connector_dagster.netsuite.simulator.auth import SimAuth
+from ml_connector_dagster.netsuite.simulator import NetSuiteSimSettings
 from ml_connector_dagster_tests.netsuite_sim_account import (
     BIG,
     HI,
@@ -23,28 +21,13 @@ from ml_connector_dagster_tests.netsuite_sim_account import (
     SUITEQL,
     Account,
     _error,
-    _running,
     _window,
+    seeded,
+    seeded_big,
 )
 
-
-@pytest.fixture
-def account() -> Iterator[Account]:
-    auth = SimAuth()
-    simulator = NetSuiteSimulator(auth)
-    simulator.seed_vendors(30, LO, HI)
-    simulator.seed_purchase_orders(20, LO, HI, lines=3)
-    simulator.seed_vendor_bills(20, LO, HI, lines=2)
-    yield from _running(simulator, auth)
-
-
-@pytest.fixture(scope="module")
-def big_account() -> Iterator[Account]:
-    auth = SimAuth()
-    simulator = NetSuiteSimulator(auth)
-    simulator.seed_vendors(5, LO, HI)
-    simulator.seed_many_transactions(BIG, LO, HI)
-    yield from _running(simulator, auth)
+account = pytest.fixture(seeded)
+big_account = pytest.fixture(scope="module")(seeded_big)
 
 
 def test_answer_shape_string_values_and_nulls(account: Account) -> None:

@@ -1,42 +1,21 @@
 """The NetSuite simulator's records over real HTTP: the record service, deleted vendors and voided bills,
 accounting lines of many bills, and the control routes that seed, edit and report."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from ml_connector_dagster.netsuite.simulator import NetSuiteSimulator
-from ml_connector_dagster.netsuite.simulator.auth import SimAuth
 from ml_connector_dagster_tests.netsuite_sim_account import (
-    BIG,
-    HI,
-    LO,
     STAMP,
     Account,
     _error,
-    _running,
+    seeded,
+    seeded_big,
 )
 
-
-@pytest.fixture
-def account() -> Iterator[Account]:
-    auth = SimAuth()
-    simulator = NetSuiteSimulator(auth)
-    simulator.seed_vendors(30, LO, HI)
-    simulator.seed_purchase_orders(20, LO, HI, lines=3)
-    simulator.seed_vendor_bills(20, LO, HI, lines=2)
-    yield from _running(simulator, auth)
-
-
-@pytest.fixture(scope="module")
-def big_account() -> Iterator[Account]:
-    auth = SimAuth()
-    simulator = NetSuiteSimulator(auth)
-    simulator.seed_vendors(5, LO, HI)
-    simulator.seed_many_transactions(BIG, LO, HI)
-    yield from _running(simulator, auth)
+account = pytest.fixture(seeded)
+big_account = pytest.fixture(scope="module")(seeded_big)
 
 
 def test_record_service(account: Account) -> None:
