@@ -36,7 +36,7 @@ dev: $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Run by hand, not in CI: a fault-injection soak of every flow, SIGKILLs included; about 20-30 minutes on 2 cores
+# Run by hand, not in CI: a fault-injection soak of every flow, SIGKILLs included; about 20 minutes on 2 cores
 # (`.venv/bin/python benchmarks/soak.py --quick` for a short one). Ends with `soak syncs=… lost=0 duplicated=0 stale=0`.
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py

@@ -1,6 +1,8 @@
 """The code location: every flow's assets, checks, sensors and jobs (per connection when several are named), the
 two-way reference cycles, alerts and freshness, reconciliation, the shared store, run recovery."""
 
+import os
+
 import dagster as dg
 
 from ml_connector_dagster.defs.flows.definitions import flow_definitions
@@ -16,6 +18,12 @@ from ml_connector_dagster.defs.store.resources import ConnectorStoreResource
 from ml_connector_dagster.flows import CONNECTIONS, DIRECTIONS, FLOWS
 from ml_connector_dagster.flows.two_way import TWO_WAY
 from ml_connector_dagster.settings import ConnectorSettings
+
+# A run over many windows logs one materialization per window and asset; Dagster writes each on its own unless
+# told to batch them (a connection and a few statements each, ~15 ms with PostgreSQL, against ~4 ms batched).
+# Every process that executes steps loads this module (run workers, the CLI); an operator's own size stands.
+EVENT_BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
+os.environ.setdefault(EVENT_BATCH_SIZE_ENV, "1000")
 
 _SYSTEMS: dict[str, type[FusionResource | JaggaerResource | NetSuiteResource]] = {
     "fusion": FusionResource,

@@ -6,12 +6,14 @@ import io
 import dagster as dg
 
 from ml_connector_dagster.cli.progress import console_progress
+from ml_connector_dagster.cli.reconcile import reconciled
 from ml_connector_dagster.cli.runs import run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.flows import flow_named
 from ml_connector_dagster.store import Store
+from ml_connector_dagster.sync.window import SyncWindow
 
-from .conftest import hours_ago
+from .conftest import ConnectorEnv, hours_ago
 
 
 class _Terminal(io.StringIO):
@@ -46,3 +48,17 @@ def test_on_a_terminal_each_phase_is_a_live_line_with_records_per_second(
     shown = terminal.getvalue()
     assert "purchase_orders pull (from fusion)" in shown and "purchase_orders post (to jaggaer)" in shown
     assert "600 records" in shown and "records/s" in shown
+
+
+def test_a_reconciliation_says_how_many_records_it_has_compared(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance, connector_env: ConnectorEnv
+) -> None:
+    start, end = hours_ago(8), hours_ago(7)
+    sims.fusion.seed_purchase_orders(1_200, start, end)
+    assert run_flows(instance, start, end, (flow_named("purchase_orders"),)).success
+    shown = io.StringIO()
+    with console_progress(shown, plain_every=0):
+        report = reconciled(flow_named("purchase_orders"), SyncWindow(start=start, end=end))
+    assert report.clean and report.checked == 1_200
+    lines = shown.getvalue().splitlines()
+    assert lines[-1].startswith("progress: purchase_orders reconcile (from fusion): 1,200 records, ")

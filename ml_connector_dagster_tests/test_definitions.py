@@ -3,11 +3,16 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from ml_connector_dagster.definitions import defs
+from ml_connector_dagster.defs.flows.jobs import hourly_schedule
+from ml_connector_dagster.defs.partitions import sync_windows
+from ml_connector_dagster.settings import ConnectorSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,9 +140,10 @@ def test_no_secret_is_resource_config() -> None:
         assert not {"master_key", "client_secret", "password"} & set(fields)
 
 
-def test_dagster_definitions_validate(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cron", ["0 * * * *", "*/5 * * * *"])
+def test_dagster_definitions_validate(tmp_path: Path, cron: str) -> None:
     dagster = str(Path(sys.executable).parent / "dagster")
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "ML_CONNECTOR_PARTITION_CRON": cron}
     result = subprocess.run(
         [dagster, "definitions", "validate", "-w", "workspace.yaml"],
         cwd=PROJECT_ROOT,
@@ -148,3 +154,26 @@ def test_dagster_definitions_validate(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_windows_of_five_minutes_are_each_scheduled_once_after_they_settle() -> None:
+    settings = ConnectorSettings(partition_cron="*/5 * * * *", settle_lag_minutes=2)
+    windows = sync_windows(settings)
+
+    @dg.asset(partitions_def=windows)
+    def synced() -> None: ...
+
+    job = dg.define_asset_job("five_minute_windows", partitions_def=windows)
+    schedule = hourly_schedule(job, settings)
+    assert isinstance(schedule, dg.ScheduleDefinition) and schedule.cron_schedule == "*/5 * * * *"
+    repository = dg.Definitions(assets=[synced], jobs=[job], schedules=[schedule]).get_repository_def()
+
+    def requested(hour: int, minute: int) -> list[str | None]:
+        at = datetime(2026, 11, 30, hour, minute, tzinfo=UTC)
+        context = dg.build_schedule_context(scheduled_execution_time=at, repository_def=repository)
+        result = schedule.evaluate_tick(context)
+        return [request.partition_key for request in result.run_requests or []]
+
+    # At 10:05 the window that closed at 10:05 has not settled (2 minutes); the one before has.
+    assert requested(10, 5) == ["2026-11-30-09:55"]
+    assert requested(10, 10) == ["2026-11-30-10:00"]

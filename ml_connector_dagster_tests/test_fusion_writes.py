@@ -243,13 +243,26 @@ def test_an_acknowledgment_is_patched_on_the_order_and_its_schedules(patch_statu
         )
         found = sink.find_ids([target.number, "NO-SUCH-PO"])
         written = sink.write(ack, found[target.number], looked_up=True)
+        # Sent again (a run resumed after a kill): Fusion holds every answer already, so nothing is patched.
         again = sink.write(ack, written)
         stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
+        assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
     assert found == {target.number: str(target.order["POHeaderId"])} and written == again == found[target.number]
     assert stored is not None and (stored["AcknowledgmentResponse"], stored["AcknowledgmentNote"]) == ("Accept", "OK")
     [rejected] = [s for s in stored["schedules"] if s["AcknowledgmentResponse"] is not None]
     assert rejected["LineLocationId"] == target.schedule["LineLocationId"]
     assert (rejected["AcknowledgmentResponse"], rejected["AcknowledgmentNote"]) == ("Reject", "cannot ship before July")
+
+
+def test_an_acknowledgment_whose_answer_was_lost_is_read_back_not_patched_again(pod: Pod) -> None:
+    target = _by_quantity(pod.url)
+    sink = FusionAcknowledgmentSink(pod.client)
+    _fault(pod, mode="lost_answer", method="PATCH", path_contains="/purchaseOrderAcknowledgments")
+    ack = POAcknowledgment(source_id="a", po_number=target.number, response="accept", note="ok", last_update=NOW)
+    assert sink.write(ack, None) == str(target.order["POHeaderId"])
+    stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
+    assert stored is not None and (stored["AcknowledgmentResponse"], stored["AcknowledgmentNote"]) == ("Accept", "ok")
+    assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
 
 
 def test_acknowledgment_success_statuses_and_unknown_orders() -> None:

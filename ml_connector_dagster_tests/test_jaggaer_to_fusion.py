@@ -228,3 +228,22 @@ def test_an_invoice_waiting_on_its_supplier_posts_once_fusion_has_it(
     audit = store.audit.query(entity="payables_invoices", limit=10)
     assert [row.status for row in reversed(audit)] == [AuditStatus.PENDING, AuditStatus.POSTED]
     assert audit[0].reason is not None and f"first held by run {first.run_id}" in audit[0].reason
+
+
+def test_an_acknowledgment_touched_in_jaggaer_without_a_change_is_not_sent_again(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance
+) -> None:
+    whole = _schedules(sims)[0]
+    answer = {"po_line_number": whole.line["LineNumber"], "po_schedule_number": whole.schedule["ScheduleNumber"]}
+    acknowledgment = sims.jaggaer.add_acknowledgment(
+        whole.order["OrderNumber"], "Accepted", "confirmed", [{**answer, "status": "Accepted"}], at=AT
+    )
+    acknowledgments = (flow_named("acknowledgments"),)
+    assert run_flows(instance, START, END, acknowledgments).by_entity["acknowledgments"].posted == 1
+    # Only its modified time moves, into a later window.
+    sims.jaggaer.edit_acknowledgment(acknowledgment, at=END + timedelta(minutes=10))
+
+    later = run_flows(instance, END, END + timedelta(hours=1), acknowledgments)
+
+    assert later.by_entity["acknowledgments"].line() == "pulled=1 posted=0 skipped=1 quarantined=0 failed=0 pending=0"
+    assert sims.fusion.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0

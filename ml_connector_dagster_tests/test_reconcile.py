@@ -13,9 +13,11 @@ from click.testing import CliRunner, Result
 
 from ml_connector_dagster.cli.errors import FriendlyGroup
 from ml_connector_dagster.cli.reconcile import reconcile
+from ml_connector_dagster.cli.runs import run_flows
 from ml_connector_dagster.cli.simulators import LocalSimulators
 from ml_connector_dagster.definitions import defs
 from ml_connector_dagster.defs.reconcile import reconciliation_asset
+from ml_connector_dagster.flows import direction_named
 from ml_connector_dagster.store import AuditStatus, Store
 
 from .conftest import PURCHASE_ORDERS, ConnectorEnv, hours_ago, run_purchase_orders
@@ -38,8 +40,8 @@ def repairable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DAGSTER_HOME", str(home))
 
 
-def _reconcile(start: datetime, end: datetime, *options: str) -> tuple[Result, dict]:
-    args = ["reconcile", "purchase-orders", "--start", start.isoformat(), "--end", end.isoformat(), "--json"]
+def _reconcile(start: datetime, end: datetime, *options: str, entity: str = "purchase-orders") -> tuple[Result, dict]:
+    args = ["reconcile", entity, "--start", start.isoformat(), "--end", end.isoformat(), "--json"]
     result = CliRunner().invoke(_cli, [*args, *options], catch_exceptions=False)
     return result, json.loads(result.stdout)
 
@@ -149,3 +151,39 @@ def test_the_daily_asset_reports_drift_in_its_metadata_and_repairs_when_configur
     assert repaired["clean"].value is True and repaired["missing_in_target"].value == 0
     stats = sims.jaggaer.purchase_order_stats()
     assert (stats.stored, stats.duplicates) == (6, 0)
+
+
+def test_a_record_changed_after_the_range_and_not_synced_yet_is_counted_not_drift(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance, connector_env: ConnectorEnv
+) -> None:
+    start, end = hours_ago(6), hours_ago(4)
+    sims.fusion.seed_purchase_orders(5, start, end, seed=21)
+    assert run_purchase_orders(instance, start, end).counts.posted == 5
+    edited = sims.jaggaer.purchase_orders()[0]
+    sims.fusion.touch_purchase_order(int(edited["externalId"]), at=hours_ago(1))
+
+    result, report = _reconcile(start, end)
+
+    assert result.exit_code == 0, result.stdout
+    assert report["before"]["findings"] == []
+    assert (report["before"]["checked"], report["before"]["changed_later"]) == (4, 1)
+
+
+def test_an_invoice_changed_after_jaggaer_imported_it_is_declined_not_stale(
+    store: Store, sims: LocalSimulators, instance: dg.DagsterInstance, connector_env: ConnectorEnv
+) -> None:
+    start, end = hours_ago(6), hours_ago(5)
+    sims.fusion.seed_invoices(3, start, end)
+    outbound = direction_named("fusion_to_jaggaer").flows
+    assert run_flows(instance, start, end, outbound).by_entity["invoices"].posted == 3
+    [imported, *_] = sims.jaggaer.invoices.collection.documents()
+    sims.fusion.touch_invoice(int(imported["externalId"]), at=end - timedelta(minutes=1))
+    assert run_flows(instance, start, end, outbound).by_entity["invoices"].posted == 0
+
+    result, report = _reconcile(start, end, entity="invoices")
+
+    assert result.exit_code == 3, result.stdout
+    [declined] = report["before"]["findings"]
+    assert declined["kind"] == "declined_by_post"
+    assert declined["natural_key"] == f"{imported['supplier']['supplierNumber']}/{imported['supplierInvoiceNumber']}"
+    assert declined["detail"].endswith("J1P imports cannot change an imported invoice")

@@ -20,7 +20,7 @@ PLAIN_EVERY_SECONDS = 10.0
 
 
 def _label(system: str, entity: str, phase: str) -> str:
-    return f"{entity} {phase} ({'from' if phase == 'pull' else 'to'} {system})"
+    return f"{entity} {phase} ({'to' if phase == 'post' else 'from'} {system})"
 
 
 class _RecordsPerSecond(ProgressColumn):

@@ -11,14 +11,15 @@ from ml_connector_dagster.cli.context import open_store
 from ml_connector_dagster.cli.datetimes import UtcDateTime
 from ml_connector_dagster.cli.exit_codes import ExitCode
 from ml_connector_dagster.cli.instance import open_instance
+from ml_connector_dagster.cli.progress import console_progress
 from ml_connector_dagster.cli.ranges import partition_range
 from ml_connector_dagster.cli.runs import SyncRunResult, check_profiles, execute, systems_of
 from ml_connector_dagster.definitions import defs
+from ml_connector_dagster.defs.flows.engine import new_reconciliation
 from ml_connector_dagster.defs.reconcile import REPAIR_JOB, RepairConfig, reconciled_flows
 from ml_connector_dagster.defs.reconcile_metadata import day_row
 from ml_connector_dagster.flows import FLOWS, Flow, flow_named
 from ml_connector_dagster.settings import ConnectorSettings
-from ml_connector_dagster.sync.reconcile import Reconciliation
 from ml_connector_dagster.sync.reconcile_report import ReconcileReport
 from ml_connector_dagster.sync.window import SyncWindow, WindowNotSettled
 
@@ -49,14 +50,14 @@ def reconcile(ctx: click.Context, entity: str, start: datetime, end: datetime, r
         window.ensure_settled(datetime.now(UTC), ConnectorSettings().settle_lag)
     except WindowNotSettled as exc:
         raise click.ClickException(str(exc)) from None
-    before = _reconciled(flow, window)
+    before = reconciled(flow, window)
     if not repair or not before.repairable:
         _show(as_json, before)
         ctx.exit(ExitCode.OK if before.clean else ExitCode.RECORDS_FAILED)
     config = RepairConfig(entity=flow.entity, start=start.isoformat(), end=end.isoformat())
     run_config = {"ops": {"repair_range": {"config": config.model_dump()}}}
     result = execute(open_instance(), REPAIR_JOB, (flow,), {}, run_config)
-    after = _reconciled(flow, window) if result.success else None
+    after = reconciled(flow, window) if result.success else None
     _show(as_json, before, result, after)
     if not result.success:
         click.echo(f"Error: repair run {result.run_id} failed: {result.failure}", err=True)
@@ -64,15 +65,16 @@ def reconcile(ctx: click.Context, entity: str, start: datetime, end: datetime, r
     ctx.exit(ExitCode.OK if after is not None and after.clean else ExitCode.RECORDS_FAILED)
 
 
-def _reconciled(flow: Flow, window: SyncWindow) -> ReconcileReport:
+def reconciled(flow: Flow, window: SyncWindow) -> ReconcileReport:
+    """The flow's reconciliation of the window, its progress shown as it reads the source."""
     resources = defs.resources or {}
-    with open_store() as store:
+    with console_progress(), open_store() as store:
         check_profiles(store, systems_of((flow,)))
         with (
             resources[flow.source_resource].client(store) as source,
             resources[flow.target_resource].client(store) as target,
         ):
-            reconciliation = Reconciliation(store, flow.feed(source), flow.sink(target), flow.entity)
+            reconciliation = new_reconciliation(flow, store, flow.feed(source), flow.sink(target))
             return reconciliation.run(window.start, window.end)
 
 

@@ -13,14 +13,21 @@ from pydantic import Field
 
 from ml_connector_dagster.defs.errors import as_dagster_failure
 from ml_connector_dagster.defs.flows.assets import KINDS, OWNERS, post_key
-from ml_connector_dagster.defs.flows.engine import new_post, new_pull, opened_store, source_feed, target_sink
+from ml_connector_dagster.defs.flows.engine import (
+    new_post,
+    new_pull,
+    new_reconciliation,
+    opened_store,
+    source_feed,
+    target_sink,
+)
 from ml_connector_dagster.defs.partitions import PARTITION_FORMAT
 from ml_connector_dagster.defs.reconcile_metadata import reconcile_metadata
 from ml_connector_dagster.defs.runs.pools import pool_of
 from ml_connector_dagster.defs.runs.system_tags import system_tags
 from ml_connector_dagster.flows import Flow
 from ml_connector_dagster.settings import ConnectorSettings
-from ml_connector_dagster.sync.reconcile import Reconciliation, repair
+from ml_connector_dagster.sync.reconcile import repair
 from ml_connector_dagster.sync.reconcile_report import ReconcileReport
 from ml_connector_dagster.sync.report import FlowReport
 from ml_connector_dagster.sync.window import SyncWindow
@@ -81,7 +88,7 @@ def reconcile_range(
         target_sink(context, flow, store) as sink,  # type: ignore[arg-type]
     ):
         window.ensure_settled(datetime.now(UTC), settings.settle_lag)
-        before = Reconciliation(store, feed, sink, flow.entity).run(window.start, window.end)
+        before = new_reconciliation(flow, store, feed, sink).run(window.start, window.end)
         context.log.info(f"reconciliation of {before.label()}: {before.line()}")
         if not fix or not before.repairable:
             return Reconciled(before)
@@ -92,7 +99,7 @@ def reconcile_range(
         # What the repair posted, where `ml-connector` and the UI read a run's counts per flow.
         counts = {name: dg.MetadataValue.int(value) for name, value in repaired.counts.model_dump().items()}
         context.log_event(dg.AssetObservation(asset_key=post_key(flow), metadata=counts))
-        after = Reconciliation(store, feed, sink, flow.entity).run(window.start, window.end)
+        after = new_reconciliation(flow, store, feed, sink).run(window.start, window.end)
         context.log.info(f"repair of {before.label()}: {repaired.counts.line()}; afterwards: {after.line()}")
         return Reconciled(before, after, repaired)
 

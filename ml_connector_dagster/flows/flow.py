@@ -45,6 +45,9 @@ class Flow:
     # The purchase order numbers a record names, for a flow back to the ERP: the `orders_known` check compares
     # them with the orders the connector has read from the ERP.
     orders_named: Callable[[Any], Sequence[str]] | None = None
+    # Entities whose flows write to this flow's source what its feed lists too (its feed is then an
+    # `EchoingFeed`): records they wrote are not read back (sync/echoes.py).
+    echoes: tuple[str, ...] = ()
     # The connection this flow belongs to (flows/connections.py); None: the one unnamed connection.
     connection: str | None = None
 
@@ -63,6 +66,7 @@ class Flow:
             self,
             entity=_named(name, self.entity),
             after=tuple(_named(name, entity) for entity in self.after),
+            echoes=tuple(_named(name, entity) for entity in self.echoes),
             needs=needs,
             connection=name,
         )

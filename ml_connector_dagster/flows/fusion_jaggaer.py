@@ -96,6 +96,8 @@ INVOICES = Flow(
     feed=FusionInvoiceFeed,
     sink=JaggaerInvoiceSink,
     after=("cost_centers", "gl_accounts", "suppliers"),
+    # Fusion lists the invoices the connector created from JAGGAER's beside its own.
+    echoes=("payables_invoices",),
     needs=Needs(
         supplier=lambda invoice: SupplierRef("number", invoice.supplier_number),
         accounts=Invoice.charge_accounts,

@@ -44,6 +44,8 @@ PAYABLES_INVOICES = Flow(
     sink=FusionInvoiceSink,
     orders_named=lambda invoice: tuple(line.po_number for line in invoice.lines if line.po_number),
     after=("receipts",),
+    # JAGGAER lists the invoices the connector imported from the ERP beside the supplier-submitted ones.
+    echoes=("invoices", "netsuite_vendor_bills"),
     pull_description="Supplier invoices modified in JAGGAER in the window, with their PO-matched lines, staged by "
     "(invoiceId, lastUpdate).",
     post_description="Invoices created in Fusion Payables (POST invoices) with lines matched to PO schedules, "

@@ -1,12 +1,16 @@
 """PO acknowledgments → `PATCH purchaseOrderAcknowledgments/{POHeaderId}`, then one PATCH per schedule answered
-(`…/child/schedules/{LineLocationId}`). A PATCH sets values, so sending it again changes nothing: it is
-retried like a read, and the target id is the order's POHeaderId."""
+(`…/child/schedules/{LineLocationId}`); the target id is the order's POHeaderId.
+
+The acknowledgment Fusion holds is read first (`?expand=schedules`), and only the answers that differ are sent:
+a run resumed after a kill, or an answer lost on the way back, re-sends nothing Fusion already holds. A PATCH
+whose answer was lost is judged by reading the acknowledgment again, never by sending it twice."""
 
 import json
+from typing import Any
 
 from ml_connector_dagster.fusion.client import FusionClient
 from ml_connector_dagster.fusion.order_lookup import OrderLookup
-from ml_connector_dagster.http.errors import RequestRejected
+from ml_connector_dagster.http.errors import ConnectorHttpError, RequestRejected, WriteOutcomeUnknown
 from ml_connector_dagster.records import POAcknowledgment
 from ml_connector_dagster.records.errors import WaitsOnTarget
 
@@ -36,25 +40,42 @@ class AcknowledgmentWriter:
         if gaps:
             raise WaitsOnTarget(f"acknowledgment of purchase order {number}: {'; '.join(gaps)}", (f"po:{number}",))
         header = f"{self._resource}/{order.po_header_id}"
-        self._patch(header, ack.response, ack.note, f"acknowledgment of purchase order {number}")
+        what = f"acknowledgment of purchase order {number}"
+        wanted = {header: self._body(ack.response, ack.note)}
         for schedule in ack.schedules:
             location = order.schedule_id(schedule.po_line_number, schedule.po_schedule_number)
-            what = (
-                f"acknowledgment of purchase order {number} line {schedule.po_line_number} "
-                f"schedule {schedule.po_schedule_number}"
-            )
-            self._patch(f"{header}/child/schedules/{location}", schedule.response, schedule.note, what)
+            wanted[f"{header}/child/schedules/{location}"] = self._body(schedule.response, schedule.note)
+        for path in self._differing(header, wanted):
+            self._patch(header, path, wanted, what)
         return str(order.po_header_id)
 
-    def _patch(self, path: str, response: str, note: str | None, what: str) -> None:
+    def _body(self, response: str, note: str | None) -> dict[str, str | None]:
         # A later answer replaces the earlier one, note included: a note left out is sent as null, clearing it.
-        body = {"AcknowledgmentResponse": self._responses[response], "AcknowledgmentNote": note}
-        content = json.dumps(body).encode("utf-8")
+        return {"AcknowledgmentResponse": self._responses[response], "AcknowledgmentNote": note}
+
+    def _differing(self, header: str, wanted: dict[str, dict[str, str | None]]) -> list[str]:
+        """The paths whose answer Fusion does not hold yet, header first."""
+        item = self._client.http.get_json(header, params={"expand": "schedules"})
+        held: dict[str, dict[str, Any]] = {header: item}
+        for schedule in _items(item.get("schedules")):
+            held[f"{header}/child/schedules/{schedule.get('LineLocationId')}"] = schedule
+        return [path for path, body in wanted.items() if any(held.get(path, {}).get(k) != v for k, v in body.items())]
+
+    def _patch(self, header: str, path: str, wanted: dict[str, dict[str, str | None]], what: str) -> None:
+        content = json.dumps(wanted[path]).encode("utf-8")
         try:
-            # Idempotent: sent with a read's retries (429, 5xx, a dropped connection), never judged unknown.
             answer = self._client.http.send(
-                "PATCH", path, write=False, content=content, headers={"Content-Type": "application/json"}
+                "PATCH", path, write=True, content=content, headers={"Content-Type": "application/json"}
             )
+        except WriteOutcomeUnknown as unknown:
+            # Applied or not: Fusion's acknowledgment says. Still unknown, the intent stays open for the next run.
+            try:
+                applied = path not in self._differing(header, wanted)
+            except ConnectorHttpError:
+                raise unknown from None
+            if not applied:
+                raise
+            return
         except RequestRejected as exc:
             reason = str(exc).removeprefix(f"{SYSTEM}: ")
             raise RequestRejected(SYSTEM, f"{what}: {reason}", exc.status, exc.code) from None
@@ -65,3 +86,10 @@ class AcknowledgmentWriter:
                 f"({sorted(self._success)}) does not count as success",
                 answer.status_code,
             )
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """A child collection as Fusion expands it: a list, or `{items: [...]}`."""
+    if isinstance(value, dict):
+        value = value.get("items")
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []

@@ -18,6 +18,7 @@ from ml_connector_dagster.fusion.record_tree import WindowedTree
 from ml_connector_dagster.fusion.reference import CostCenterMapping, GLAccountMapping
 from ml_connector_dagster.fusion.suppliers import SupplierMapping
 from ml_connector_dagster.records import CostCenter, GLAccount, Invoice, PurchaseOrder, Supplier
+from ml_connector_dagster.records.invoice import invoice_key
 
 Record = TypeVar("Record", bound=BaseModel)
 Converted = TypeVar("Converted", bound=BaseModel, covariant=True)
@@ -100,6 +101,11 @@ class FusionInvoiceFeed(_WindowedFeed[Invoice]):
 
     def natural_key(self, record: Invoice) -> str:
         return record.natural_key
+
+    def raw_natural_key(self, raw: dict[str, Any]) -> str | None:
+        supplier = raw.get(self.mapping.attribute("invoices", "supplier_number"))
+        number = raw.get(self.mapping.attribute("invoices", "invoice_number"))
+        return invoice_key(str(supplier), str(number)) if supplier and number else None
 
 
 class FusionGLAccountFeed(_SnapshotFeed[GLAccount]):

@@ -77,3 +77,6 @@ class JaggaerInvoiceFeed(_JaggaerFeed[Invoice]):
     def __init__(self, client: JaggaerClient) -> None:
         super().__init__(client)
         self.reading = client.invoices.reading
+
+    def raw_natural_key(self, raw: dict[str, Any]) -> str | None:
+        return self.reading.natural_key(raw)

@@ -19,6 +19,7 @@ from ml_connector_dagster.jaggaer.document_fields import DocumentReader
 from ml_connector_dagster.jaggaer.listing import WindowedReading
 from ml_connector_dagster.records import Invoice
 from ml_connector_dagster.records.errors import shortened
+from ml_connector_dagster.records.invoice import invoice_key
 
 DEFAULT_LIST_PATH = "jiinvoiceList.jiinvoice"
 CANCELED = "Canceled"
@@ -41,6 +42,12 @@ class InvoiceReading(WindowedReading):
         """The invoiceId; one without it is known by its supplier invoice number."""
         found = optional_identifier(raw, ((self.id_field,),))
         return found or f"supplierInvoiceNumber:{raw.get('supplierInvoiceNumber')}"
+
+    def natural_key(self, raw: Document) -> str | None:
+        """What Invoice.natural_key makes of this document, read before conversion; None without both parts."""
+        supplier = optional_identifier(raw, (("supplier", "supplierNumber"),))
+        number = optional_identifier(raw, (("supplierInvoiceNumber",),))
+        return invoice_key(supplier, number) if supplier and number else None
 
     def convert(self, raw: Document) -> tuple[Invoice, list[str]]:
         supplier = optional_identifier(raw, (("supplier", "supplierNumber"),))

@@ -26,16 +26,12 @@ from ml_connector_dagster.jaggaer.listing import (
 from ml_connector_dagster.jaggaer.template_kinds import INVOICE
 from ml_connector_dagster.jaggaer.template_loader import load_template
 from ml_connector_dagster.records import Invoice
+from ml_connector_dagster.records.invoice import invoice_key
 
 DEFAULT_LIST_PATH = "jiinvoiceList.jiinvoice"
 _ID_PLACES = (("invoiceId",), ("invoice", "invoiceId"))
 _SUPPLIER_PLACES = (("supplier", "supplierNumber"), ("supplierNumber",))
 _NUMBER_PLACES = (("supplierInvoiceNumber",),)
-
-
-def natural_key(supplier_number: str, invoice_number: str) -> str:
-    """As Invoice.natural_key writes it."""
-    return f"{supplier_number}/{invoice_number}"
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -55,7 +51,7 @@ class ListedInvoice:
 
     @property
     def key(self) -> str:
-        return natural_key(self.supplier_number, self.supplier_invoice_number)
+        return invoice_key(self.supplier_number, self.supplier_invoice_number)
 
 
 class InvoiceApi:

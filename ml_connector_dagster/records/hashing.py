@@ -6,7 +6,8 @@ from pydantic import BaseModel
 
 # The version stamp moves on every touch at the source even when nothing a target sees changed;
 # leaving it out is what lets an unchanged payload be skipped (and stops echoes in two-way sync).
-_VERSION_FIELDS = {"last_update_date"}
+# (`last_update` on what JAGGAER sends: acknowledgments, receipts.)
+_VERSION_FIELDS = {"last_update_date", "last_update"}
 
 
 def payload_hash(record: BaseModel) -> str:

@@ -38,6 +38,11 @@ class InvoiceLine(CanonicalRecord):
     distributions: tuple[InvoiceDistribution, ...] = ()
 
 
+def invoice_key(supplier_number: str, invoice_number: str) -> str:
+    """An invoice's natural key: supplier invoice numbers are unique per supplier."""
+    return f"{supplier_number}/{invoice_number}"
+
+
 class Invoice(CanonicalRecord):
     """`source_id` is the source system's invoice id (Fusion's InvoiceId, JAGGAER's invoiceId). The natural key
     is supplier number + supplier invoice number: JAGGAER keeps `supplierInvoiceNumber` unique per supplier, and
@@ -65,7 +70,7 @@ class Invoice(CanonicalRecord):
 
     @property
     def natural_key(self) -> str:
-        return f"{self.supplier_number}/{self.invoice_number}"
+        return invoice_key(self.supplier_number, self.invoice_number)
 
     @property
     def version(self) -> datetime:

@@ -48,6 +48,14 @@ class DeletingFeed(SourceFeed, Protocol):
         ...
 
 
+class EchoingFeed(SourceFeed, Protocol):
+    """A feed that reads back what other flows write to its system (an invoice the connector imported into
+    JAGGAER is listed with the supplier-submitted ones): it names a raw record's natural key before converting
+    it, so an echo is recognised even when it would not convert."""
+
+    def raw_natural_key(self, raw: dict[str, Any]) -> str | None: ...
+
+
 class TargetSink(Protocol):
     system: str
     record_type: type[BaseModel]

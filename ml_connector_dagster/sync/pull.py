@@ -18,6 +18,7 @@ from ml_connector_dagster.store import (
     Store,
 )
 from ml_connector_dagster.sync import progress
+from ml_connector_dagster.sync.echoes import Echoes
 from ml_connector_dagster.sync.ports import DeletingFeed, Deletion, SourceFeed
 from ml_connector_dagster.sync.report import FlowReport
 
@@ -36,11 +37,14 @@ def snapshot_version(hi: datetime) -> datetime:
 
 
 class Pull:
-    def __init__(self, store: Store, feed: SourceFeed, target_system: str, run_id: str) -> None:
+    def __init__(
+        self, store: Store, feed: SourceFeed, target_system: str, run_id: str, echoes: Echoes | None = None
+    ) -> None:
         self.store = store
         self.feed = feed
         self.target_system = target_system
         self.run_id = run_id
+        self.echoes = echoes
         # Counts so far: still true when the run is interrupted part-way.
         self.report = FlowReport()
         self._snapshot_version: datetime | None = None
@@ -55,7 +59,7 @@ class Pull:
                 if isinstance(raw, Deletion):
                     batch.deletions.append(raw)
                 else:
-                    self._take(raw, batch, report)
+                    batch.raws.append(raw)
                 if len(batch) >= BATCH_SIZE:
                     self._flush(batch, report)
                     batch = _Batch()
@@ -73,7 +77,10 @@ class Pull:
         try:
             for raw in raws:
                 report.counts.pulled += 1
-                self._take(raw, batch, report)
+                batch.raws.append(raw)
+                if len(batch) >= BATCH_SIZE:
+                    self._flush(batch, report)
+                    batch = _Batch()
         finally:
             self._flush(batch, report)
         return report
@@ -150,8 +157,26 @@ class Pull:
             self.store.audit.record(unknown)
         batch.deletions.clear()
 
+    def _take_raws(self, batch: "_Batch", report: FlowReport) -> None:
+        echoes = self.echoes.of(batch.raws) if self.echoes is not None else {}
+        skipped: list[AuditEntry] = []
+        for position, raw in enumerate(batch.raws):
+            writer = echoes.get(position)
+            if writer is None:
+                self._take(raw, batch, report)
+                continue
+            key, reason = self.feed.record_key(raw), writer.reason(self.feed.system)
+            skipped.append(self._audit(key, None, AuditStatus.SKIPPED, reason))
+            report.counts.skipped += 1
+            report.add_preview(key, "", "", "skipped", reason)
+        batch.raws.clear()
+        if skipped:
+            self.store.audit.record(skipped)
+
     def _flush(self, batch: "_Batch", report: FlowReport) -> None:
         feed, store = self.feed, self.store
+        if batch.raws:
+            self._take_raws(batch, report)
         progress.advanced(feed.system, feed.entity, "pull", report.counts.pulled)
         if batch.deletions:
             self._tombstones(batch, report)
@@ -183,13 +208,15 @@ class Pull:
 
 class _Batch:
     def __init__(self) -> None:
+        # Read, not yet converted: converted together, once the batch's echoes are known.
+        self.raws: list[dict[str, Any]] = []
         self.staged: list[StagedRecord] = []
         self.seen: list[SeenVersion] = []
         self.quarantined: list[QuarantineEntry] = []
         self.deletions: list[Deletion] = []
 
     def __len__(self) -> int:
-        return len(self.staged) + len(self.quarantined) + len(self.deletions)
+        return len(self.raws) + len(self.staged) + len(self.quarantined) + len(self.deletions)
 
 
 def _storable(text: str, limit: int) -> str:

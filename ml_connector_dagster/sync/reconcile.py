@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from ml_connector_dagster.records import InvalidRecord, Invoice, PurchaseOrder, payload_hash
-from ml_connector_dagster.store import LedgerEntry, Store
+from ml_connector_dagster.store import AuditStatus, LedgerEntry, Store
+from ml_connector_dagster.sync import progress
+from ml_connector_dagster.sync.echoes import Echoes
 from ml_connector_dagster.sync.ports import Deletion, SourceFeed, TargetSink
 from ml_connector_dagster.sync.post import Post
 from ml_connector_dagster.sync.pull import Pull
@@ -60,11 +62,15 @@ class _Known:
 class Reconciliation:
     """One flow's comparison; `source_system`, `target_system` and `entity` name its ledger entries."""
 
-    def __init__(self, store: Store, feed: SourceFeed, sink: TargetSink, entity: str) -> None:
+    def __init__(
+        self, store: Store, feed: SourceFeed, sink: TargetSink, entity: str, echoes: Echoes | None = None
+    ) -> None:
         self.store = store
         self.feed = feed
         self.sink = sink
         self.entity = entity
+        # What the connector wrote to the source from the target's side: not the source's own records.
+        self.echoes = echoes
         self.source_system = feed.system
         self.target_system = sink.system
 
@@ -76,6 +82,7 @@ class Reconciliation:
         returned: set[str] = set()
         for batch in self._source_batches(lo, hi, report, returned):
             self._compare(batch, self._known(batch), report, days)
+            progress.advanced(self.source_system, self.entity, "reconcile", report.checked)
         self._extras(lo, hi, returned, report)
         report.days = [days[day] for day in sorted(days)]
         return report
@@ -83,19 +90,32 @@ class Reconciliation:
     def _source_batches(
         self, lo: datetime, hi: datetime, report: ReconcileReport, returned: set[str]
     ) -> Iterator[list[_SourceItem]]:
-        batch: list[_SourceItem] = []
+        raws: list[dict[str, Any] | Deletion] = []
         for raw in self.feed.changed(lo, hi):
+            raws.append(raw)
+            if len(raws) >= _BATCH:
+                yield self._items(raws, report, returned)
+                raws = []
+        if raws:
+            yield self._items(raws, report, returned)
+
+    def _items(
+        self, raws: list[dict[str, Any] | Deletion], report: ReconcileReport, returned: set[str]
+    ) -> list[_SourceItem]:
+        records = [raw for raw in raws if not isinstance(raw, Deletion)]
+        echoed = {id(records[position]) for position in (self.echoes.of(records) if self.echoes else {})}
+        items = []
+        for raw in raws:
+            if id(raw) in echoed:
+                report.echoes += 1
+                continue
             item = self._item(raw, report)
             # A record edited while the range was read can come twice: its first reading stands.
             if item is None or item.key in returned:
                 continue
             returned.add(item.key)
-            batch.append(item)
-            if len(batch) >= _BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            items.append(item)
+        return items
 
     def _item(self, raw: dict[str, Any] | Deletion, report: ReconcileReport) -> _SourceItem | None:
         feed = self.feed
@@ -180,8 +200,19 @@ class Reconciliation:
             )
             return self._finding(FindingKind.STALE, item, entry, detail)
         if entry.written_hash != item.payload_hash:
+            declined = self._declined(item)
+            if declined is not None:
+                detail = f"{target} holds version {_shown(written)}; the post did not write {_shown(item.version)}: "
+                return self._finding(FindingKind.DECLINED, item, entry, detail + declined)
             detail = f"the ledger's written version {_shown(written)} is not the source's {_shown(item.version)}"
             return self._finding(FindingKind.STALE, item, entry, detail)
+        return None
+
+    def _declined(self, item: _SourceItem) -> str | None:
+        """Why the post skipped the source's newest version, when its newest audit row says it did."""
+        rows = self.store.audit.query(system=self.target_system, entity=self.entity, record_key=item.key, limit=1)
+        if rows and rows[0].status == AuditStatus.SKIPPED and rows[0].source_version == item.version:
+            return rows[0].reason
         return None
 
     def _deletion(self, item: _SourceItem, entry: LedgerEntry | None, report: ReconcileReport) -> None:
@@ -231,21 +262,41 @@ class Reconciliation:
 
     def _extras(self, lo: datetime, hi: datetime, returned: set[str], report: ReconcileReport) -> None:
         """Ledger entries whose newest source version lies in the range but that the source no longer returned
-        there, when the ledger says they were written or the target holds them."""
+        there, when the ledger says they were written or the target holds them; less those the source changed or
+        deleted after the range, which later windows sync."""
         flow = (self.source_system, self.target_system, self.entity)
+        extras: list[Finding] = []
         batch: list[LedgerEntry] = []
         for entry in self.store.ledger.seen_between(*flow, lo, hi):
             if entry.ref.source_key not in returned and entry.natural_key is not None:
                 batch.append(entry)
             if len(batch) >= _BATCH:
-                self._extra_batch(batch, report)
+                extras += self._extra_batch(batch)
                 batch = []
         if batch:
-            self._extra_batch(batch, report)
+            extras += self._extra_batch(batch)
+        later = set(self._changed_after(hi, {finding.source_key for finding in extras}))
+        report.changed_later += len(later)
+        report.findings += [finding for finding in extras if finding.source_key not in later]
 
-    def _extra_batch(self, batch: list[LedgerEntry], report: ReconcileReport) -> None:
+    def _changed_after(self, hi: datetime, keys: set[str]) -> Iterator[str]:
+        """The keys among `keys` the source changed or deleted after `hi`, read forward from there until all are
+        found or the source has nothing newer: usually a few, so the read stops early."""
+        left = set(keys)
+        if not left:
+            return
+        for raw in self.feed.changed(hi, datetime.now(UTC)):
+            key = raw.source_key if isinstance(raw, Deletion) else self.feed.record_key(raw)
+            if key in left:
+                left.discard(key)
+                yield key
+                if not left:
+                    return
+
+    def _extra_batch(self, batch: list[LedgerEntry]) -> list[Finding]:
         held = self.sink.find_ids([entry.natural_key for entry in batch if entry.natural_key is not None])
         source, target = self.source_system, self.target_system
+        findings = []
         for entry in batch:
             natural = entry.natural_key or entry.ref.source_key
             in_target = natural in held
@@ -254,9 +305,9 @@ class Reconciliation:
             where = f"{target} holds it" if in_target else f"{target} does not hold it"
             detail = (
                 f"the ledger's newest version {_shown(entry.seen_version)} lies in the range but {source} no longer "
-                f"returns it there (deleted at the source, or changed after the range and not synced yet); {where}"
+                f"returns it, there or since (deleted at the source without a deletion it reports); {where}"
             )
-            report.findings.append(
+            findings.append(
                 Finding(
                     kind=FindingKind.EXTRA,
                     source_key=entry.ref.source_key,
@@ -266,6 +317,7 @@ class Reconciliation:
                     detail=detail,
                 )
             )
+        return findings
 
 
 def repair(store: Store, report: ReconcileReport, pull: Pull, post: Post) -> FlowReport:

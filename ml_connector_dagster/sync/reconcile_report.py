@@ -13,11 +13,14 @@ class FindingKind(StrEnum):
     # The ledger's written version is not the source's: older, or unknown while the target holds the record
     # (e.g. a ledger restored from an older backup).
     STALE = "stale"
-    # In the ledger (and maybe the target) with a source version in the range, yet the source no longer
-    # returns it there: deleted at the source, or changed after the range and not synced yet.
+    # In the ledger (and maybe the target) with a source version in the range, yet the source no longer returns
+    # it, in the range or after it: deleted at the source without a deletion it reports.
     EXTRA = "extra"
     # The amount of the version written differs from the source's.
     AMOUNT_DRIFT = "amount_drift"
+    # The target holds an older version because the post chose not to write the source's newest, saying why
+    # (a change the target cannot take: J1P cannot change an imported invoice). Re-sending changes nothing.
+    DECLINED = "declined_by_post"
 
 
 # What `--repair` re-sends; extra records are for a person to look at (the source no longer has them).
@@ -63,6 +66,10 @@ class ReconcileReport(BaseModel):
     pending: int = 0
     # Deletions the source reported in the range.
     deleted: int = 0
+    # In the ledger with a version in the range, changed or deleted at the source since: later windows sync them.
+    changed_later: int = 0
+    # Listed by the source but written there by another of the connector's flows (sync/echoes.py): not compared.
+    echoes: int = 0
     findings: list[Finding] = []
     days: list[DayTotals] = []
 
@@ -72,7 +79,14 @@ class ReconcileReport(BaseModel):
     def counts(self) -> dict[str, int]:
         """Every kind of finding, zero when none, then what was compared and what is not drift."""
         found = {kind.value: len(self.of(kind)) for kind in FindingKind}
-        return {"checked": self.checked, **found, "pending": self.pending, "invalid": self.invalid}
+        return {
+            "checked": self.checked,
+            **found,
+            "pending": self.pending,
+            "changed_later": self.changed_later,
+            "echoes": self.echoes,
+            "invalid": self.invalid,
+        }
 
     @property
     def clean(self) -> bool:

@@ -2,16 +2,19 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import dagster as dg
 
-from ml_connector_dagster.flows import Flow
+from ml_connector_dagster.flows import FLOWS, Flow
 from ml_connector_dagster.settings import ConnectorSettings
 from ml_connector_dagster.store import Store
 from ml_connector_dagster.sync.dependencies import DependencyCheck
-from ml_connector_dagster.sync.ports import SourceFeed, TargetSink
+from ml_connector_dagster.sync.echoes import Echoes, Writer
+from ml_connector_dagster.sync.ports import EchoingFeed, SourceFeed, TargetSink
 from ml_connector_dagster.sync.post import Post
 from ml_connector_dagster.sync.pull import Pull
+from ml_connector_dagster.sync.reconcile import Reconciliation
 
 
 @contextmanager
@@ -50,9 +53,19 @@ def dependency_check(flow: Flow, store: Store) -> DependencyCheck | None:
     return DependencyCheck(flow.needs, flow.record_type, store, flow.source, flow.target)
 
 
+def echoes_of(flow: Flow, store: Store, feed: SourceFeed) -> Echoes | None:
+    """What the flow's feed must not read back: the records the flows it names in `echoes` wrote."""
+    writers = [Writer(other.source, other.entity) for other in FLOWS if other.entity in flow.echoes]
+    return Echoes(store, cast(EchoingFeed, feed), writers) if writers else None
+
+
 def new_pull(flow: Flow, store: Store, feed: SourceFeed, run_id: str) -> Pull:
-    return Pull(store, feed, target_system=flow.target, run_id=run_id)
+    return Pull(store, feed, target_system=flow.target, run_id=run_id, echoes=echoes_of(flow, store, feed))
 
 
 def new_post(flow: Flow, store: Store, sink: TargetSink, run_id: str, settings: ConnectorSettings) -> Post:
     return Post(store, sink, flow.source, flow.entity, run_id, dependency_check(flow, store), settings.backoff)
+
+
+def new_reconciliation(flow: Flow, store: Store, feed: SourceFeed, sink: TargetSink) -> Reconciliation:
+    return Reconciliation(store, feed, sink, flow.entity, echoes_of(flow, store, feed))

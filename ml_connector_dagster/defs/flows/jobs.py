@@ -60,8 +60,41 @@ def all_flows_job(flows: tuple[Flow, ...]) -> UnresolvedAssetJobDefinition:
 def hourly_schedule(
     job: UnresolvedAssetJobDefinition, settings: ConnectorSettings
 ) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
-    # Fire once the settle lag has passed after the window closed; the assets refuse earlier reads. The sensors
-    # start runs sooner for windows that changed; the schedule is the fallback that never misses a window.
-    return dg.build_schedule_from_partitioned_job(
-        job, name=f"{job.name}_hourly", minute_of_hour=min(settings.settle_lag_minutes + 1, 59)
+    """The direction's schedule (named `_hourly` whatever the windows' cadence): each window once, once it has
+    settled. The sensors start runs sooner for windows that changed; the schedule is the fallback that never
+    misses a window."""
+    partitions = job.partitions_def
+    assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
+    name = f"{job.name}_hourly"
+    if partitions.schedule_type is not None:
+        # Fire once the settle lag has passed after the window closed; the assets refuse earlier reads.
+        return dg.build_schedule_from_partitioned_job(
+            job, name=name, minute_of_hour=min(settings.settle_lag_minutes + 1, 59)
+        )
+    return _settled_window_schedule(job, partitions, name, settings)
+
+
+def _settled_window_schedule(
+    job: UnresolvedAssetJobDefinition,
+    partitions: dg.TimeWindowPartitionsDefinition,
+    name: str,
+    settings: ConnectorSettings,
+) -> dg.ScheduleDefinition:
+    """For a cadence Dagster cannot shift (`*/5 * * * *`): a tick at each window's end runs the newest window
+    that has settled by then, one window per tick; the run key keeps a window from running twice."""
+
+    @dg.schedule(
+        name=name,
+        cron_schedule=partitions.cron_schedule,
+        execution_timezone=partitions.timezone,
+        job=job,
+        description=f"Each window of {job.name} once it has settled (the newest settled at each window's end).",
     )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        window = partitions.get_prev_partition_window(context.scheduled_execution_time - settings.settle_lag)
+        if window is None:
+            return dg.SkipReason("no sync window has settled yet")
+        key = partitions.get_partition_key_for_timestamp(window.start.timestamp())
+        return dg.RunRequest(run_key=key, partition_key=key)
+
+    return _schedule
