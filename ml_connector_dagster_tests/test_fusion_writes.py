@@ -265,6 +265,17 @@ def test_an_acknowledgment_whose_answer_was_lost_is_read_back_not_patched_again(
     assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
 
 
+def test_an_acknowledgment_patch_refused_with_a_5xx_is_read_back_and_sent_again(pod: Pod) -> None:
+    target = _by_quantity(pod.url)
+    sink = FusionAcknowledgmentSink(pod.client)
+    _fault(pod, status=503, times=1, method="PATCH", path_contains="/purchaseOrderAcknowledgments")
+    ack = POAcknowledgment(source_id="a", po_number=target.number, response="reject", last_update=NOW)
+    assert sink.write(ack, None) == str(target.order["POHeaderId"])
+    stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
+    assert stored is not None and stored["AcknowledgmentResponse"] == "Reject"
+    assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
+
+
 def test_acknowledgment_success_statuses_and_unknown_orders() -> None:
     settings = FusionSimSettings(acknowledgment_patch_status=204)
     with running_pod(settings, acknowledgment_success_statuses="200") as pod:

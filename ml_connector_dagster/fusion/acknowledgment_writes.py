@@ -15,6 +15,8 @@ from ml_connector_dagster.records import POAcknowledgment
 from ml_connector_dagster.records.errors import WaitsOnTarget
 
 SYSTEM = "fusion"
+# Sends of one PATCH whose outcome stays unknown (5xx, a dropped connection), each after reading it was not applied.
+_SENDS = 3
 
 
 class AcknowledgmentWriter:
@@ -63,29 +65,34 @@ class AcknowledgmentWriter:
 
     def _patch(self, header: str, path: str, wanted: dict[str, dict[str, str | None]], what: str) -> None:
         content = json.dumps(wanted[path]).encode("utf-8")
-        try:
-            answer = self._client.http.send(
-                "PATCH", path, write=True, content=content, headers={"Content-Type": "application/json"}
-            )
-        except WriteOutcomeUnknown as unknown:
-            # Applied or not: Fusion's acknowledgment says. Still unknown, the intent stays open for the next run.
+        for attempt in range(1, _SENDS + 1):
             try:
-                applied = path not in self._differing(header, wanted)
-            except ConnectorHttpError:
-                raise unknown from None
-            if not applied:
-                raise
+                answer = self._client.http.send(
+                    "PATCH", path, write=True, content=content, headers={"Content-Type": "application/json"}
+                )
+            except WriteOutcomeUnknown as unknown:
+                # Applied or not, Fusion's acknowledgment says; not applied, it is sent again. Still unknown after
+                # that, the intent stays open and the next run reads the acknowledgment first.
+                try:
+                    applied = path not in self._differing(header, wanted)
+                except ConnectorHttpError:
+                    raise unknown from None
+                if applied:
+                    return
+                if attempt == _SENDS:
+                    raise
+                continue
+            except RequestRejected as exc:
+                reason = str(exc).removeprefix(f"{SYSTEM}: ")
+                raise RequestRejected(SYSTEM, f"{what}: {reason}", exc.status, exc.code) from None
+            if answer.status_code not in self._success:
+                raise RequestRejected(
+                    SYSTEM,
+                    f"{what}: Fusion answered {answer.status_code}, which acknowledgment_success_statuses "
+                    f"({sorted(self._success)}) does not count as success",
+                    answer.status_code,
+                )
             return
-        except RequestRejected as exc:
-            reason = str(exc).removeprefix(f"{SYSTEM}: ")
-            raise RequestRejected(SYSTEM, f"{what}: {reason}", exc.status, exc.code) from None
-        if answer.status_code not in self._success:
-            raise RequestRejected(
-                SYSTEM,
-                f"{what}: Fusion answered {answer.status_code}, which acknowledgment_success_statuses "
-                f"({sorted(self._success)}) does not count as success",
-                answer.status_code,
-            )
 
 
 def _items(value: Any) -> list[dict[str, Any]]:
