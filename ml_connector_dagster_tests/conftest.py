@@ -15,6 +15,7 @@ from ml_connector_dagster.defs.flows.assets import post_key, pull_key
 from ml_connector_dagster.flows import flow_named
 from ml_connector_dagster.store import MasterKeys, Store, generate_key
 from ml_connector_dagster_tests.cli_fixtures import ConnectorCli
+from ml_connector_dagster_tests.fusion_write_pod import Pod, running_pod
 from ml_connector_dagster_tests.netsuite_push_endpoint import Endpoint, serving
 from ml_connector_dagster_tests.references import post_reference_data
 
@@ -117,3 +118,10 @@ POST_ASSET = post_key(PURCHASE_ORDERS)
 def run_purchase_orders(instance: dg.DagsterInstance, start: datetime, end: datetime) -> SyncRunResult:
     """The purchase-order job alone, as `ml-connector sync purchase-orders` runs it."""
     return run_flows(instance, start, end, (PURCHASE_ORDERS,))
+
+
+@pytest.fixture
+def pod() -> Iterator[Pod]:
+    """A simulated Fusion pod with 20 purchase orders and a connector client for it (the write-back tests)."""
+    with running_pod() as running:
+        yield running

@@ -1,128 +1,33 @@
-"""Writes back to Oracle Fusion (receipts, PO acknowledgments, invoices) through the connector's sinks, over real
-loopback HTTP against the simulated pod: looked up before created, never written twice, Fusion's refusals in
-its own words, and what Fusion does not know yet left waiting."""
+"""Receipts and invoices written back to Oracle Fusion through the connector's sinks, over real loopback HTTP
+against the simulated pod: looked up before created, never written twice, Fusion's refusals in its own words,
+and what Fusion does not know yet left waiting (acknowledgments: test_fusion_acknowledgments.py)."""
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
-import httpx
 import pytest
 
-from ml_connector_dagster.fusion.client import FusionClient
-from ml_connector_dagster.fusion.connection import FusionConnection
-from ml_connector_dagster.fusion.simulator import FusionSimSettings, FusionSimulator
-from ml_connector_dagster.fusion.sinks import FusionAcknowledgmentSink, FusionInvoiceSink, FusionReceiptSink
+from ml_connector_dagster.fusion.simulator import FusionSimSettings
+from ml_connector_dagster.fusion.sinks import FusionInvoiceSink, FusionReceiptSink
 from ml_connector_dagster.http.errors import RequestRejected
 from ml_connector_dagster.records import (
     Invoice,
     InvoiceLine,
-    POAcknowledgment,
     Receipt,
     ReceiptLine,
-    ScheduleAcknowledgment,
 )
 from ml_connector_dagster.records.errors import NothingToWrite, WaitsOnTarget
-from ml_connector_dagster.simulation.server import LoopbackServer
 
-ROOT = "/fscmRestApi/resources/11.13.18.05"
-START, END = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC)
-NOW = datetime(2026, 6, 3, 9, tzinfo=UTC)
-
-
-class Pod(NamedTuple):
-    simulator: FusionSimulator
-    url: str
-    client: FusionClient
-
-
-class Target(NamedTuple):
-    """A purchase order schedule, as the pod holds it."""
-
-    order: dict[str, Any]
-    line: dict[str, Any]
-    schedule: dict[str, Any]
-
-    @property
-    def number(self) -> str:
-        return str(self.order["OrderNumber"])
-
-    def receipt_line(self, line_number: int = 1, **measure: Decimal) -> ReceiptLine:
-        return ReceiptLine(
-            line_number=line_number,
-            po_number=self.number,
-            po_line_number=self.line["LineNumber"],
-            po_schedule_number=self.schedule["ScheduleNumber"],
-            **measure,
-        )
-
-
-@contextmanager
-def running_pod(settings: FusionSimSettings | None = None, **connection: Any) -> Iterator[Pod]:
-    simulator = FusionSimulator(settings or FusionSimSettings(line_kind_attributes=True))
-    simulator.seed_purchase_orders(20, START, END, seed=11)
-    with LoopbackServer(simulator.app) as server:
-        client = FusionClient(
-            FusionConnection(
-                base_url=server.url, auth="basic", username="integration.user", password="Welcome1", **connection
-            )
-        )
-        try:
-            yield Pod(simulator, server.url, client)
-        finally:
-            client.close()
-
-
-@pytest.fixture
-def pod() -> Iterator[Pod]:
-    with running_pod() as running:
-        yield running
-
-
-def _pod_client(url: str) -> httpx.Client:
-    headers = {"Accept": "application/json", "REST-Framework-Version": "6"}
-    return httpx.Client(base_url=url + ROOT, auth=("integration.user", "Welcome1"), headers=headers, timeout=10)
-
-
-def _targets(url: str) -> list[Target]:
-    with _pod_client(url) as pod:
-        answer = pod.get("purchaseOrders", params={"limit": 499, "expand": "lines.schedules", "orderBy": "POHeaderId"})
-    orders = json.loads(answer.raise_for_status().text, parse_float=Decimal)["items"]
-    return [
-        Target(order, line, schedule)
-        for order in orders
-        for line in order["lines"]["items"]
-        for schedule in line["schedules"]["items"]
-    ]
-
-
-def _by_quantity(url: str, at_least: int = 3) -> Target:
-    return next(
-        t for t in _targets(url) if t.line["MatchingBasis"] == "QUANTITY" and t.schedule["Quantity"] >= at_least
-    )
-
-
-def _by_amount(url: str) -> Target:
-    return next(t for t in _targets(url) if t.line["MatchingBasis"] == "AMOUNT")
+from .fusion_write_pod import NOW, Pod, Target, by_amount, by_quantity, fault, pod_client, running_pod, stats
 
 
 def _receipt(number: str, *lines: ReceiptLine) -> Receipt:
     return Receipt(source_id=f"jag-{number}", receipt_number=number, last_update=NOW, lines=lines)
 
 
-def _stats(pod: Pod) -> dict[str, int]:
-    return pod.simulator.stats()
-
-
-def _fault(pod: Pod, **rule: Any) -> None:
-    assert httpx.put(f"{pod.url}/__sim__/faults", json={"rules": [rule]}).status_code == 200
-
-
 def test_a_receipt_is_posted_once_and_found_before_it_is_posted_again(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionReceiptSink(pod.client)
     receipt = _receipt("RC-1", target.receipt_line(quantity=Decimal(2)))
     assert sink.find_ids(["RC-1"]) == {}
@@ -145,13 +50,13 @@ def test_a_receipt_is_posted_once_and_found_before_it_is_posted_again(pod: Pod) 
         Decimal(2),
     )
     assert line["Amount"] is None
-    assert _stats(pod)["receipts_created"] == 1 and pod.simulator.received(target.schedule["LineLocationId"]) == 2
+    assert stats(pod)["receipts_created"] == 1 and pod.simulator.received(target.schedule["LineLocationId"]) == 2
     assert (sink.system, sink.record_type, sink.bulk_lookup, sink.concurrency) == ("fusion", Receipt, True, 4)
     assert sink.target_state(receipt) is None
 
 
 def test_an_over_receipt_is_refused_with_fusions_message_and_receives_nothing(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     ordered = target.schedule["Quantity"]
     sink = FusionReceiptSink(pod.client)
     over = _receipt("RC-7", target.receipt_line(quantity=ordered + 5))
@@ -171,7 +76,7 @@ def test_an_over_receipt_is_refused_with_fusions_message_and_receives_nothing(po
 
 
 def test_a_fixed_price_service_line_is_received_by_amount(pod: Pod) -> None:
-    service = _by_amount(pod.url)
+    service = by_amount(pod.url)
     sink = FusionReceiptSink(pod.client)
     amount = service.schedule["Amount"]
     # A source may send both measures; the PO line's kind chooses.
@@ -185,7 +90,7 @@ def test_a_fixed_price_service_line_is_received_by_amount(pod: Pod) -> None:
 
 
 def test_a_receipt_naming_what_fusion_does_not_know_waits_and_creates_nothing(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionReceiptSink(pod.client)
     unknown_po = target.receipt_line(2, quantity=Decimal(1)).model_copy(update={"po_number": "NO-SUCH-PO"})
     with pytest.raises(WaitsOnTarget) as waits:
@@ -199,98 +104,30 @@ def test_a_receipt_naming_what_fusion_does_not_know_waits_and_creates_nothing(po
 
 
 def test_receipts_of_one_batch_ask_for_their_purchase_order_once(pod: Pod) -> None:
-    target = _by_quantity(pod.url, at_least=4)
+    target = by_quantity(pod.url, at_least=4)
     sink = FusionReceiptSink(pod.client)
     sink.find_ids(["RC-A", "RC-B"])
-    before = _stats(pod)["purchase_order_collection_requests"]
+    before = stats(pod)["purchase_order_collection_requests"]
     for number in ("RC-A", "RC-B"):
         sink.write(_receipt(number, target.receipt_line(quantity=Decimal(1))), None, looked_up=True)
-    assert _stats(pod)["purchase_order_collection_requests"] == before + 1
+    assert stats(pod)["purchase_order_collection_requests"] == before + 1
     sink.find_ids(["RC-C"])  # the next batch asks again
     sink.write(_receipt("RC-C", target.receipt_line(quantity=Decimal(1))), None, looked_up=True)
-    assert _stats(pod)["purchase_order_collection_requests"] == before + 2 and _stats(pod)["receipts_created"] == 3
+    assert stats(pod)["purchase_order_collection_requests"] == before + 2 and stats(pod)["receipts_created"] == 3
 
 
 def test_a_receipt_whose_answer_was_lost_is_found_not_posted_again(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionReceiptSink(pod.client)
-    _fault(pod, mode="lost_answer", method="POST", path_contains="/receivingReceiptRequests")
+    fault(pod, mode="lost_answer", method="POST", path_contains="/receivingReceiptRequests")
     written = sink.write(_receipt("RC-L", target.receipt_line(quantity=Decimal(1))), None, looked_up=True)
     [request] = pod.simulator.receipt_requests()
-    assert written == str(request["HeaderInterfaceId"]) and _stats(pod)["receipts_created"] == 1
+    assert written == str(request["HeaderInterfaceId"]) and stats(pod)["receipts_created"] == 1
     assert pod.simulator.received(target.schedule["LineLocationId"]) == 1
 
 
-@pytest.mark.parametrize("patch_status", [200, 204])
-def test_an_acknowledgment_is_patched_on_the_order_and_its_schedules(patch_status: int) -> None:
-    settings = FusionSimSettings(line_kind_attributes=True, acknowledgment_patch_status=patch_status)
-    with running_pod(settings) as pod:
-        target = _by_quantity(pod.url)
-        sink = FusionAcknowledgmentSink(pod.client)
-        schedule = ScheduleAcknowledgment(
-            po_line_number=target.line["LineNumber"],
-            po_schedule_number=target.schedule["ScheduleNumber"],
-            response="reject",
-            note="cannot ship before July",
-        )
-        ack = POAcknowledgment(
-            source_id="ack-1",
-            po_number=target.number,
-            response="accept",
-            note="OK",
-            schedules=(schedule,),
-            last_update=NOW,
-        )
-        found = sink.find_ids([target.number, "NO-SUCH-PO"])
-        written = sink.write(ack, found[target.number], looked_up=True)
-        # Sent again (a run resumed after a kill): Fusion holds every answer already, so nothing is patched.
-        again = sink.write(ack, written)
-        stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
-        assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
-    assert found == {target.number: str(target.order["POHeaderId"])} and written == again == found[target.number]
-    assert stored is not None and (stored["AcknowledgmentResponse"], stored["AcknowledgmentNote"]) == ("Accept", "OK")
-    [rejected] = [s for s in stored["schedules"] if s["AcknowledgmentResponse"] is not None]
-    assert rejected["LineLocationId"] == target.schedule["LineLocationId"]
-    assert (rejected["AcknowledgmentResponse"], rejected["AcknowledgmentNote"]) == ("Reject", "cannot ship before July")
-
-
-def test_an_acknowledgment_whose_answer_was_lost_is_read_back_not_patched_again(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
-    sink = FusionAcknowledgmentSink(pod.client)
-    _fault(pod, mode="lost_answer", method="PATCH", path_contains="/purchaseOrderAcknowledgments")
-    ack = POAcknowledgment(source_id="a", po_number=target.number, response="accept", note="ok", last_update=NOW)
-    assert sink.write(ack, None) == str(target.order["POHeaderId"])
-    stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
-    assert stored is not None and (stored["AcknowledgmentResponse"], stored["AcknowledgmentNote"]) == ("Accept", "ok")
-    assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
-
-
-def test_an_acknowledgment_patch_refused_with_a_5xx_is_read_back_and_sent_again(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
-    sink = FusionAcknowledgmentSink(pod.client)
-    _fault(pod, status=503, times=1, method="PATCH", path_contains="/purchaseOrderAcknowledgments")
-    ack = POAcknowledgment(source_id="a", po_number=target.number, response="reject", last_update=NOW)
-    assert sink.write(ack, None) == str(target.order["POHeaderId"])
-    stored = pod.simulator.acknowledgment(target.order["POHeaderId"])
-    assert stored is not None and stored["AcknowledgmentResponse"] == "Reject"
-    assert pod.simulator.written_stats()["purchaseOrderAcknowledgments"].duplicates == 0
-
-
-def test_acknowledgment_success_statuses_and_unknown_orders() -> None:
-    settings = FusionSimSettings(acknowledgment_patch_status=204)
-    with running_pod(settings, acknowledgment_success_statuses="200") as pod:
-        target = _targets(pod.url)[0]
-        sink = FusionAcknowledgmentSink(pod.client)
-        ack = POAcknowledgment(source_id="a", po_number=target.number, response="reject", last_update=NOW)
-        with pytest.raises(RequestRejected, match=f"purchase order {target.number}: Fusion answered 204"):
-            sink.write(ack, None)
-        with pytest.raises(WaitsOnTarget) as waits:
-            sink.write(ack.model_copy(update={"po_number": "NO-SUCH-PO"}), None)
-    assert waits.value.waits_on == ("po:NO-SUCH-PO",)
-
-
 def _supplier_number(url: str, supplier_id: int) -> str:
-    with _pod_client(url) as pod:
+    with pod_client(url) as pod:
         return str(pod.get(f"suppliers/{supplier_id}").raise_for_status().json()["SupplierNumber"])
 
 
@@ -320,7 +157,7 @@ def _invoice(url: str, target: Target, number: str, **changes: Any) -> Invoice:
 
 
 def test_an_invoice_is_created_once_and_found_by_number_supplier_and_business_unit(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionInvoiceSink(pod.client)
     invoice = _invoice(pod.url, target, "JAG-INV-1")
     assert sink.find_ids([invoice.natural_key]) == {}
@@ -344,11 +181,11 @@ def test_an_invoice_is_created_once_and_found_by_number_supplier_and_business_un
         Decimal("100.00"),
         Decimal("100.00"),
     )
-    assert (_stats(pod)["invoices_created"], _stats(pod)["invoices_updated"]) == (1, 0)
+    assert (stats(pod)["invoices_created"], stats(pod)["invoices_updated"]) == (1, 0)
 
 
 def test_the_same_number_in_another_business_unit_is_another_invoice(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionInvoiceSink(pod.client)
     elsewhere = _invoice(pod.url, target, "JAG-INV-BU", lines=())
     other_unit = next(unit for unit in ("US1 Business Unit", "UK Business Unit") if unit != elsewhere.business_unit)
@@ -363,7 +200,7 @@ def test_the_same_number_in_another_business_unit_is_another_invoice(pod: Pod) -
 
 
 def test_invoices_fusion_cannot_take_yet_wait_and_canceled_ones_are_not_sent(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionInvoiceSink(pod.client)
     with pytest.raises(WaitsOnTarget) as supplier:
         sink.write(_invoice(pod.url, target, "JAG-INV-2", supplier_number="NO-SUCH-SUPPLIER"), None, looked_up=True)
@@ -377,12 +214,12 @@ def test_invoices_fusion_cannot_take_yet_wait_and_canceled_ones_are_not_sent(pod
     with pytest.raises(RequestRejected, match="invoice .*/JAG-INV-3: .*no business unit 'Atlantis Business Unit'"):
         sink.write(refused, None, looked_up=True)
     assert supplier.value.waits_on == ("supplier-number:NO-SUCH-SUPPLIER",) and order.value.waits_on == ("po:NOPE",)
-    assert pod.simulator.written_invoices() == [] and _stats(pod)["invoices_created"] == 0
+    assert pod.simulator.written_invoices() == [] and stats(pod)["invoices_created"] == 0
 
 
 def test_a_service_line_is_invoiced_by_amount_and_upsert_mode_rewrites() -> None:
     with running_pod(invoice_upsert_mode=True) as pod:
-        service = _by_amount(pod.url)
+        service = by_amount(pod.url)
         sink = FusionInvoiceSink(pod.client)
         invoice = _invoice(pod.url, service, "JAG-INV-S")
         created = sink.write(invoice, None, looked_up=True)
@@ -395,12 +232,12 @@ def test_a_service_line_is_invoiced_by_amount_and_upsert_mode_rewrites() -> None
 
 
 def test_an_invoice_whose_answer_was_lost_is_found_not_created_twice(pod: Pod) -> None:
-    target = _by_quantity(pod.url)
+    target = by_quantity(pod.url)
     sink = FusionInvoiceSink(pod.client)
-    _fault(pod, mode="lost_answer", method="POST", path_contains="/invoices")
+    fault(pod, mode="lost_answer", method="POST", path_contains="/invoices")
     written = sink.write(_invoice(pod.url, target, "JAG-INV-L"), None, looked_up=True)
     [invoice] = pod.simulator.written_invoices()
-    assert written == str(invoice["InvoiceId"]) and _stats(pod)["invoices_created"] == 1
+    assert written == str(invoice["InvoiceId"]) and stats(pod)["invoices_created"] == 1
 
 
 def test_ping_checks_the_write_back_resources() -> None:
