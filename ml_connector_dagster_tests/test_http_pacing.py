@@ -1,4 +1,5 @@
-"""The pacer one connection's threads share: requests in flight, the write rate, a 429's pause for everyone."""
+"""The pacer one connection's threads share: requests in flight (fewer after a 429), the write rate, a 429's pause
+for everyone."""
 
 import threading
 import time
@@ -71,3 +72,53 @@ def test_no_more_requests_in_flight_than_allowed() -> None:
     for thread in threads:
         thread.join()
     assert peak == 3
+
+
+def test_a_429_halves_the_requests_in_flight_once_per_crowd_and_answers_give_them_back() -> None:
+    clock = Clock()
+    pacer = RequestPacer(4, sleep=clock.sleep, clock=clock, recover_after_answers=3)
+    with pacer.slot(write=False) as first, pacer.slot(write=False) as second:
+        pass
+    pacer.throttled(0.0, first)
+    pacer.throttled(0.0, second)  # sent beside the first, into the same crowd: no second halving
+    assert pacer.allowed_in_flight == 2
+    with pacer.slot(write=False) as later:
+        pass
+    pacer.throttled(0.0, later)
+    assert pacer.allowed_in_flight == 1
+    with pacer.slot(write=False) as alone:
+        pass
+    pacer.throttled(0.0, alone)
+    assert pacer.allowed_in_flight == 1, "never below one"
+    for expected in (1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4):
+        with pacer.slot(write=False):
+            pass
+        assert pacer.allowed_in_flight == expected
+    assert pacer.max_concurrent_requests == 4
+
+
+def test_after_a_429_the_threads_wait_for_the_fewer_slots() -> None:
+    pacer = RequestPacer(4, recover_after_answers=1_000)
+    with pacer.slot(write=False) as sent:
+        pass
+    pacer.throttled(0.0, sent)
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def request() -> None:
+        nonlocal in_flight, peak
+        with pacer.slot(write=False):
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.02)
+            with lock:
+                in_flight -= 1
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 2

@@ -65,7 +65,8 @@ def describe_error_body(response: httpx.Response) -> str:
 class ApiClient:
     """One system's HTTP session, safe to share between threads. Reads retry on 429/5xx/network errors;
     writes are never resent once they may have reached the server: they raise WriteOutcomeUnknown for the
-    caller to check. At most `max_concurrent_requests` are in flight; a 429 pauses every thread."""
+    caller to check. At most `max_concurrent_requests` are in flight, fewer after a 429, which also pauses every
+    thread."""
 
     def __init__(
         self,
@@ -136,7 +137,7 @@ class ApiClient:
             attempt += 1
             auth_headers = self._authorizer.headers(method, str(target))
             try:
-                with self.pacer.slot(write):
+                with self.pacer.slot(write) as sent_in:
                     response = self._exchange(method, target, content, data, {**auth_headers, **(headers or {})})
             except httpx.TransportError as exc:
                 if write and not isinstance(exc, _NOT_SENT):
@@ -164,7 +165,7 @@ class ApiClient:
                     raise TransientError(self.system, f"{what} gave up after {attempt} attempts: HTTP {status}", status)
                 delay = self._retry.delay(attempt, parse_retry_after(response.headers.get("Retry-After")))
                 if status == 429:
-                    self.pacer.pause(delay)
+                    self.pacer.throttled(delay, sent_in)
                 else:
                     self._sleep(delay)
                 continue
