@@ -150,7 +150,8 @@ class Fuzzer:
             return kind
         current = container[at]  # type: ignore[index]
         if kind == "nested garbage" and isinstance(current, list):
-            current.insert(self.random.randrange(len(current) + 1), pick(GARBAGE))
+            # A copy: a later break may land inside it, and must not change GARBAGE itself (or make a cycle).
+            current.insert(self.random.randrange(len(current) + 1), copy.deepcopy(pick(GARBAGE)))
             return kind
         values = {
             "wrong type": WRONG_TYPES,
