@@ -50,8 +50,8 @@ def test_a_pause_holds_every_request_once_and_a_longer_one_extends_it() -> None:
     assert clock.sleeps == [2.0], "the pause is over for everyone once waited out"
 
 
-def test_no_more_requests_in_flight_than_allowed() -> None:
-    pacer = RequestPacer(3)
+def peak_in_flight(pacer: RequestPacer, requests: int) -> int:
+    """The most requests in flight at once when `requests` threads each hold a slot for 20 ms."""
     in_flight = 0
     peak = 0
     lock = threading.Lock()
@@ -66,12 +66,16 @@ def test_no_more_requests_in_flight_than_allowed() -> None:
             with lock:
                 in_flight -= 1
 
-    threads = [threading.Thread(target=request) for _ in range(12)]
+    threads = [threading.Thread(target=request) for _ in range(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert peak == 3
+    return peak
+
+
+def test_no_more_requests_in_flight_than_allowed() -> None:
+    assert peak_in_flight(RequestPacer(3), 12) == 3
 
 
 def test_a_429_halves_the_requests_in_flight_once_per_crowd_and_answers_give_them_back() -> None:
@@ -102,23 +106,4 @@ def test_after_a_429_the_threads_wait_for_the_fewer_slots() -> None:
     with pacer.slot(write=False) as sent:
         pass
     pacer.throttled(0.0, sent)
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
-
-    def request() -> None:
-        nonlocal in_flight, peak
-        with pacer.slot(write=False):
-            with lock:
-                in_flight += 1
-                peak = max(peak, in_flight)
-            time.sleep(0.02)
-            with lock:
-                in_flight -= 1
-
-    threads = [threading.Thread(target=request) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert peak == 2
+    assert peak_in_flight(pacer, 8) == 2
